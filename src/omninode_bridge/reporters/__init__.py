@@ -1,0 +1,1 @@
+"""reporters layer."""
