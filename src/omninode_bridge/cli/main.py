@@ -1,0 +1,73 @@
+"""The ``omninode-perf`` dispatcher.
+
+Each sub-command lives in its own module under ``omninode_bridge.cli`` and exposes
+``register(subparsers)``, which adds a parser whose ``func`` default takes the parsed
+``argparse.Namespace`` and returns an exit code. Errors deriving from ``PerfError`` are
+printed as one line and mapped to their exit code; no traceback reaches the user.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Callable, Sequence
+
+from omninode_bridge import __version__
+from omninode_bridge.errors import ExitCode, PerfError
+
+SUBCOMMAND_MODULES = (
+    "run",
+    "load",
+    "serve",
+    "demo",
+    "report",
+    "compare",
+    "baseline",
+    "history",
+    "monitor",
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="omninode-perf",
+        description="Load, stress, spike, volume, endurance and intelligence tests for "
+        "the OmniNode Bridge services and any HTTP service.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in SUBCOMMAND_MODULES:
+        try:
+            module = importlib.import_module(f"omninode_bridge.cli.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name == f"omninode_bridge.cli.{name}":
+                continue  # sub-command not built yet
+            raise
+        module.register(subparsers)
+    return parser
+
+
+def run_command(func: Callable[[argparse.Namespace], int], args: argparse.Namespace) -> int:
+    try:
+        return int(func(args))
+    except PerfError as exc:
+        print(f"omninode-perf: error: {exc}", file=sys.stderr)
+        return int(exc.exit_code)
+    except KeyboardInterrupt:
+        print("omninode-perf: interrupted", file=sys.stderr)
+        return int(ExitCode.SIGINT)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    func = getattr(args, "func", None)
+    if func is None:
+        parser.print_help()
+        return int(ExitCode.USAGE)
+    return run_command(func, args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
