@@ -1,0 +1,1 @@
+"""Test package (makes ``tests.servers`` importable as ``python -m tests.servers.<name>``)."""

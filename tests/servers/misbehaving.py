@@ -1,0 +1,71 @@
+"""Misbehaving servers, one per ``--mode``:
+
+- ``reset``: sends half a response head, then resets the connection (RST via SO_LINGER 0)
+- ``silent``: reads the request and never answers (keeps the connection open)
+- ``malformed``: answers with a malformed status line
+- ``big_body``: answers 200 with a ``--body-mb`` MB body (default 10)
+
+    python -m tests.servers.misbehaving --port 0 --mode reset
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import struct
+
+from tests.servers._http import Request, base_parser, run
+
+CHUNK = b"x" * (1 << 20)
+
+
+async def reset(writer: asyncio.StreamWriter) -> bool:
+    writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n")
+    await writer.drain()
+    sock = writer.get_extra_info("socket")
+    if sock is not None:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    writer.transport.abort()
+    return False
+
+
+async def silent(writer: asyncio.StreamWriter) -> bool:
+    await asyncio.sleep(3600)
+    return False
+
+
+async def malformed(writer: asyncio.StreamWriter) -> bool:
+    writer.write(b"HTTP/1.1 2x0 Okay-ish\r\nContent-Length: 2\r\n\r\nok")
+    await writer.drain()
+    return False
+
+
+def big_body(body_mb: int):  # type: ignore[no-untyped-def]
+    async def answer(writer: asyncio.StreamWriter) -> bool:
+        size = body_mb * len(CHUNK)
+        head = f"HTTP/1.1 200 OK\r\nContent-Length: {size}\r\nContent-Type: text/plain\r\n\r\n"
+        writer.write(head.encode())
+        for _ in range(body_mb):
+            writer.write(CHUNK)
+            await writer.drain()
+        return True
+
+    return answer
+
+
+def main() -> None:
+    parser = base_parser(__doc__ or "")
+    parser.add_argument("--mode", choices=["reset", "silent", "malformed", "big_body"])
+    parser.add_argument("--body-mb", type=int, default=10)
+    args = parser.parse_args()
+    modes = {"reset": reset, "silent": silent, "malformed": malformed}
+    answer = modes.get(args.mode) or big_body(args.body_mb)
+
+    async def handler(request: Request, writer: asyncio.StreamWriter) -> bool:
+        return await answer(writer)
+
+    run(handler, args.host, args.port)
+
+
+if __name__ == "__main__":
+    main()
