@@ -1,0 +1,197 @@
+"""A keep-alive connection pool for one origin, with honest accounting.
+
+Requests that find no idle connection wait in a FIFO queue while a new connection is
+opened (up to ``max_connections``). Time spent waiting is measured (it is part of the
+latency from the intended start); a request that waits longer than the timeout is
+``DROPPED``. Timeouts are enforced by a periodic sweep, not a timer per request.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ssl
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from time import monotonic_ns
+
+from omninode_bridge.engine.outcome import ErrorKind
+from omninode_bridge.engine.transport import HttpConnection
+from omninode_bridge.metrics.recorder import Recorder
+
+
+@dataclass(frozen=True)
+class Origin:
+    scheme: str
+    host: str
+    port: int
+
+    @property
+    def tls(self) -> bool:
+        return self.scheme == "https"
+
+
+# (intended_ns, data, endpoint index, is HEAD)
+Pending = tuple[int, bytes, int, bool]
+
+
+class ConnectionPool:
+    def __init__(
+        self,
+        loop: asyncio.AbstractEventLoop,
+        origin: Origin,
+        recorder: Recorder,
+        *,
+        max_connections: int,
+        timeout_s: float,
+        max_body_bytes: int,
+        ssl_context: ssl.SSLContext | None = None,
+    ) -> None:
+        self.loop = loop
+        self.origin = origin
+        self.recorder = recorder
+        self.max_connections = max_connections
+        self.timeout_ns = int(timeout_s * 1e9)
+        self.max_body_bytes = max_body_bytes
+        self.ssl_context = ssl_context
+        self.idle: list[HttpConnection] = []
+        self.conns: set[HttpConnection] = set()
+        self.pending: deque[Pending] = deque()
+        self.connecting = 0
+        self.in_flight = 0
+        self.closed = False
+        # Closed model: called with an idle connection to start its next request.
+        self.on_idle: Callable[[HttpConnection], None] | None = None
+
+    # -- submitting -------------------------------------------------------------------
+    def submit(self, intended_ns: int, data: bytes, ep: int, head: bool = False) -> None:
+        idle = self.idle
+        if idle:
+            conn = idle.pop()
+            self.in_flight += 1
+            self.recorder.bytes_out += len(data)
+            conn.send(data, intended_ns, ep, self.timeout_ns, head)
+            return
+        self.pending.append((intended_ns, data, ep, head))
+        if len(self.conns) + self.connecting < self.max_connections:
+            self.open_connection()
+
+    def send_on(self, conn: HttpConnection, data: bytes, ep: int, head: bool = False) -> None:
+        """Closed model: send right away on a given idle connection."""
+        self.in_flight += 1
+        self.recorder.bytes_out += len(data)
+        conn.send(data, monotonic_ns(), ep, self.timeout_ns, head)
+
+    def open_connection(self) -> None:
+        self.connecting += 1
+        self.loop.create_task(self._connect())
+
+    async def _connect(self) -> None:
+        started = monotonic_ns()
+        origin = self.origin
+        try:
+            _, conn = await self.loop.create_connection(
+                lambda: HttpConnection(self),
+                origin.host,
+                origin.port,
+                ssl=self.ssl_context if origin.tls else None,
+                server_hostname=origin.host if origin.tls else None,
+            )
+        except (OSError, ssl.SSLError, asyncio.TimeoutError) as exc:
+            self.connecting -= 1
+            self._connect_failed(exc)
+            return
+        self.connecting -= 1
+        self.recorder.connect_us.append((monotonic_ns() - started) // 1000)
+        if self.closed:
+            conn.close()
+            return
+        self.conns.add(conn)
+        self._next(conn)
+
+    def _connect_failed(self, exc: BaseException) -> None:
+        del exc  # classified as a connect error; the kind is what users act on
+        if self.pending:
+            _, _, ep, _ = self.pending.popleft()
+            self.recorder.failure(ErrorKind.CONNECT, ep)
+        elif self.on_idle is not None and not self.closed:
+            self.recorder.failure(ErrorKind.CONNECT, 0)
+            self.loop.call_later(0.01, self.open_connection)
+        if self.pending and len(self.conns) + self.connecting < self.max_connections:
+            self.open_connection()
+
+    # -- completion -------------------------------------------------------------------
+    def _next(self, conn: HttpConnection) -> None:
+        if self.pending:
+            intended, data, ep, head = self.pending.popleft()
+            now = monotonic_ns()
+            self.recorder.queue_us.append((now - intended) // 1000)
+            self.in_flight += 1
+            self.recorder.bytes_out += len(data)
+            conn.send(data, intended, ep, self.timeout_ns, head)
+        elif self.on_idle is not None and not self.closed:
+            self.on_idle(conn)
+        else:
+            self.idle.append(conn)
+
+    def on_response(self, conn: HttpConnection, status: int, keep_alive: bool) -> None:
+        self.in_flight -= 1
+        now = monotonic_ns()
+        rec = self.recorder
+        rec.ttfb_us.append((conn.first_byte_ns - conn.sent_ns) // 1000)
+        rec.response(conn.intended_ns, conn.sent_ns, now, status, conn.ep)
+        if keep_alive and not self.closed:
+            self._next(conn)
+        else:
+            self._discard(conn)
+
+    def on_failure(self, conn: HttpConnection, kind: ErrorKind, closed: bool = False) -> None:
+        if not conn.busy:
+            self._discard(conn)
+            return
+        conn.busy = False
+        self.in_flight -= 1
+        elapsed = None
+        if kind == ErrorKind.TIMEOUT:
+            elapsed = (monotonic_ns() - conn.intended_ns) // 1000
+        self.recorder.failure(kind, conn.ep, elapsed)
+        if not closed:
+            self._discard(conn)
+
+    def on_lost(self, conn: HttpConnection) -> None:
+        self.conns.discard(conn)
+        if conn in self.idle:
+            self.idle.remove(conn)
+        if self.closed:
+            return
+        if self.on_idle is not None:
+            self.open_connection()  # closed model keeps its N connections
+        elif self.pending and len(self.conns) + self.connecting < self.max_connections:
+            self.open_connection()
+
+    def _discard(self, conn: HttpConnection) -> None:
+        conn.close()  # connection_lost follows and calls on_lost
+
+    # -- housekeeping -----------------------------------------------------------------
+    def sweep(self, now_ns: int) -> None:
+        """Time out stuck requests and drop requests that waited too long for a slot."""
+        for conn in [c for c in self.conns if c.busy and c.deadline_ns <= now_ns]:
+            self.on_failure(conn, ErrorKind.TIMEOUT)
+        pending = self.pending
+        limit = now_ns - self.timeout_ns
+        while pending and pending[0][0] <= limit:
+            _, _, ep, _ = pending.popleft()
+            self.recorder.failure(ErrorKind.DROPPED, ep)
+
+    def busy(self) -> bool:
+        return bool(self.in_flight or self.pending or self.connecting)
+
+    def close(self) -> None:
+        self.closed = True
+        for conn in list(self.conns):
+            if conn.busy:
+                self.on_failure(conn, ErrorKind.TIMEOUT)
+            conn.close()
+        while self.pending:
+            _, _, ep, _ = self.pending.popleft()
+            self.recorder.failure(ErrorKind.DROPPED, ep)

@@ -1,0 +1,265 @@
+"""One worker's run loop: the open-model dispatcher or the closed-model loop, plus ticks.
+
+Open model: request n is due at ``start + pacer.arrival_time(n)``; this worker takes every
+``worker_count``-th arrival. A ``timerfd`` wakes the loop at the next due time; everything
+due by then is dispatched, and the lag between due and dispatch is recorded. Nothing waits
+for a response before the next send.
+
+Closed model: N connections each send, wait for the response, think, repeat, like wrk.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import resource
+import ssl
+from collections.abc import Callable
+from dataclasses import dataclass
+from time import monotonic_ns
+from urllib.parse import urlsplit
+
+from omninode_bridge.engine.plan import WorkerPlan
+from omninode_bridge.engine.pool import ConnectionPool, Origin
+from omninode_bridge.engine.timer import Waker
+from omninode_bridge.engine.transport import HttpConnection
+from omninode_bridge.metrics.recorder import IntervalPart, Recorder
+from omninode_bridge.plan.pacers import Pacer
+from omninode_bridge.plan.requests import RenderedRequest, weighted_cycle
+
+SWEEP_INTERVAL_S = 0.05
+NS = 1_000_000_000
+
+
+@dataclass
+class WorkerStats:
+    dispatched: int = 0
+    cpu_user_s: float = 0.0
+    cpu_sys_s: float = 0.0
+    wall_s: float = 0.0
+    precise_timer: bool = True
+
+
+class StopFlag:
+    """Set by the coordinator (signal or abort rule) to end the run early."""
+
+    def __init__(self) -> None:
+        self.stopped = False
+        self.reason: str | None = None
+
+    def stop(self, reason: str) -> None:
+        if not self.stopped:
+            self.stopped = True
+            self.reason = reason
+
+
+def origin_of(url: str) -> Origin:
+    parts = urlsplit(url)
+    scheme = parts.scheme or "http"
+    port = parts.port or (443 if scheme == "https" else 80)
+    return Origin(scheme, parts.hostname or "127.0.0.1", port)
+
+
+class WorkerRun:
+    """Owns the pools, the recorder and the ticking for one worker."""
+
+    def __init__(
+        self,
+        plan: WorkerPlan,
+        on_interval: Callable[[IntervalPart], None],
+        stop: StopFlag,
+    ) -> None:
+        self.plan = plan
+        self.on_interval = on_interval
+        self.stop_flag = stop
+        self.loop = asyncio.get_running_loop()
+        self.recorder = Recorder(len(plan.requests))
+        self.rendered = [RenderedRequest(spec) for spec in plan.requests]
+        self.order = weighted_cycle([spec.weight for spec in plan.requests])
+        self.pools: dict[Origin, ConnectionPool] = {}
+        self.ep_pool: list[ConnectionPool] = []
+        self._build_pools()
+        self.interval_index = 0
+        self.done = asyncio.Event()
+        self.stats = WorkerStats()
+
+    def _build_pools(self) -> None:
+        ctx: ssl.SSLContext | None = None
+        if any(origin_of(s.url).tls for s in self.plan.requests):
+            ctx = ssl.create_default_context()
+            if self.plan.insecure_tls:
+                ctx.check_hostname = False
+                ctx.verify_mode = ssl.CERT_NONE
+        for spec in self.plan.requests:
+            origin = origin_of(spec.url)
+            if origin not in self.pools:
+                self.pools[origin] = ConnectionPool(
+                    self.loop,
+                    origin,
+                    self.recorder,
+                    max_connections=self.plan.max_connections,
+                    timeout_s=self.plan.timeout_s,
+                    max_body_bytes=self.plan.max_body_bytes,
+                    ssl_context=ctx,
+                )
+            self.ep_pool.append(self.pools[origin])
+
+    # -- ticking ----------------------------------------------------------------------
+    def _schedule_tick(self) -> None:
+        due = self.plan.start_ns + (self.interval_index + 1) * NS
+        self.loop.call_later(max(0.0, (due - monotonic_ns()) / NS), self._tick)
+
+    def _tick(self) -> None:
+        if self.done.is_set():
+            return
+        self._emit()
+        self._schedule_tick()
+
+    def _emit(self) -> None:
+        self.on_interval(self.recorder.snapshot(self.interval_index))
+        self.interval_index += 1
+
+    def _sweep(self) -> None:
+        if self.done.is_set():
+            return
+        now = monotonic_ns()
+        for pool in self.pools.values():
+            pool.sweep(now)
+        self.loop.call_later(SWEEP_INTERVAL_S, self._sweep)
+
+    # -- running ----------------------------------------------------------------------
+    async def run(self) -> WorkerStats:
+        usage0 = resource.getrusage(resource.RUSAGE_SELF)
+        wall0 = monotonic_ns()
+        delay = (self.plan.start_ns - monotonic_ns()) / NS
+        if delay > 0:
+            await asyncio.sleep(delay)
+        self._schedule_tick()
+        self._sweep()
+        if self.plan.model == "closed":
+            await self._run_closed()
+        else:
+            await self._run_open()
+        await self._drain()
+        self.done.set()
+        for pool in self.pools.values():
+            pool.close()  # what is still in flight after the grace period timed out
+        self._emit()  # the last, partial interval
+        usage1 = resource.getrusage(resource.RUSAGE_SELF)
+        self.stats.cpu_user_s = usage1.ru_utime - usage0.ru_utime
+        self.stats.cpu_sys_s = usage1.ru_stime - usage0.ru_stime
+        self.stats.wall_s = (monotonic_ns() - wall0) / NS
+        return self.stats
+
+    async def _drain(self) -> None:
+        grace = 2.0 if self.stop_flag.stopped else self.plan.timeout_s
+        deadline = monotonic_ns() + int(grace * NS)
+        while any(p.busy() for p in self.pools.values()) and monotonic_ns() < deadline:
+            await asyncio.sleep(0.005)
+
+    # -- open model -------------------------------------------------------------------
+    async def _run_open(self) -> None:
+        pacer = Pacer(list(self.plan.segments))
+        finished = asyncio.Event()
+        start = self.plan.start_ns
+        step = self.plan.worker_count
+        state = {"n": self.plan.worker_index}
+        rendered, order, ep_pool = self.rendered, self.order, self.ep_pool
+        n_order = len(order)
+        rec = self.recorder
+        lag = rec.lag_us
+        stop = self.stop_flag
+
+        def due_ns(n: int) -> int | None:
+            t = pacer.arrival_time(n)
+            return None if t is None else start + int(t * NS)
+
+        def fire() -> None:
+            n = state["n"]
+            now = monotonic_ns()
+            due = due_ns(n)
+            while due is not None and due <= now:
+                if stop.stopped:
+                    due = None
+                    break
+                ep = order[n % n_order]
+                req = rendered[ep]
+                rec.offered += 1
+                lag.append((now - due) // 1000)
+                ep_pool[ep].submit(due, req.render(n), ep, req.head)
+                n += step
+                due = due_ns(n)
+                now = monotonic_ns()
+            state["n"] = n
+            self.stats.dispatched = (n - self.plan.worker_index) // step
+            if due is None:
+                finished.set()
+            else:
+                waker.arm(due)
+
+        waker = Waker(self.loop, fire)
+        self.stats.precise_timer = waker.precise
+        first = due_ns(state["n"])
+        if first is None:
+            finished.set()
+        else:
+            waker.arm(first)
+        try:
+            while not finished.is_set():
+                try:
+                    await asyncio.wait_for(finished.wait(), 0.1)
+                except TimeoutError:
+                    if stop.stopped:
+                        fire()
+        finally:
+            waker.close()
+
+    # -- closed model -----------------------------------------------------------------
+    async def _run_closed(self) -> None:
+        plan = self.plan
+        end_ns = plan.start_ns + int(plan.duration_s * NS)
+        think = plan.think_time_s
+        rec = self.recorder
+        for origin, pool in self.pools.items():
+            eps = [i for i, p in enumerate(self.ep_pool) if p is pool]
+            cycle = [eps[i] for i in weighted_cycle([plan.requests[e].weight for e in eps])]
+            share = sum(plan.requests[e].weight for e in eps) / sum(
+                s.weight for s in plan.requests
+            )
+            conns = max(1, round(plan.concurrency * share))
+            self._start_closed_pool(pool, cycle, conns, end_ns, think, rec)
+            del origin
+        while monotonic_ns() < end_ns and not self.stop_flag.stopped:
+            await asyncio.sleep(min(0.05, max(0.0, (end_ns - monotonic_ns()) / NS)))
+        for pool in self.pools.values():
+            pool.on_idle = None
+
+    def _start_closed_pool(
+        self,
+        pool: ConnectionPool,
+        cycle: list[int],
+        conns: int,
+        end_ns: int,
+        think: float,
+        rec: Recorder,
+    ) -> None:
+        rendered = self.rendered
+        counter = [0]
+        loop = self.loop
+
+        def send_next(conn: HttpConnection) -> None:
+            if monotonic_ns() >= end_ns or self.stop_flag.stopped or conn.transport is None:
+                pool.idle.append(conn)
+                return
+            n = counter[0]
+            counter[0] = n + 1
+            ep = cycle[n % len(cycle)]
+            req = rendered[ep]
+            rec.offered += 1
+            pool.send_on(conn, req.render(n), ep, req.head)
+
+        def think_then_send(conn: HttpConnection) -> None:
+            loop.call_later(think, send_next, conn)
+
+        pool.on_idle = think_then_send if think > 0 else send_next
+        for _ in range(conns):
+            pool.open_connection()

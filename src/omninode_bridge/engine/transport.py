@@ -1,0 +1,122 @@
+"""The request hot path: an ``asyncio.Protocol`` fed to ``httptools`` on keep-alive sockets.
+
+One instance is one connection carrying at most one request at a time (no pipelining).
+It timestamps the send, the first response byte and completion, parses with httptools
+(content-length, chunked, and close-delimited bodies), and reports to its pool. It never
+raises into the engine: every failure becomes an ``ErrorKind``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from time import monotonic_ns
+from typing import TYPE_CHECKING, cast
+
+import httptools
+
+from omninode_bridge.engine.outcome import ErrorKind
+
+if TYPE_CHECKING:
+    from omninode_bridge.engine.pool import ConnectionPool
+
+
+class HttpConnection(asyncio.Protocol):
+    __slots__ = (
+        "body_bytes",
+        "busy",
+        "deadline_ns",
+        "ep",
+        "first_byte_ns",
+        "head_request",
+        "headers_done",
+        "intended_ns",
+        "parser",
+        "pool",
+        "sent_ns",
+        "transport",
+    )
+
+    def __init__(self, pool: ConnectionPool) -> None:
+        self.pool = pool
+        self.transport: asyncio.Transport | None = None
+        self.parser = httptools.HttpResponseParser(self)
+        self.busy = False
+        self.intended_ns = 0
+        self.sent_ns = 0
+        self.first_byte_ns = 0
+        self.deadline_ns = 0
+        self.ep = 0
+        self.body_bytes = 0
+        self.headers_done = False
+        self.head_request = False
+
+    # -- asyncio.Protocol -------------------------------------------------------------
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = cast(asyncio.Transport, transport)  # uvloop's is not a subclass
+        sock = transport.get_extra_info("socket")
+        if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+    def data_received(self, data: bytes) -> None:
+        if not self.busy:
+            self.pool.on_failure(self, ErrorKind.PROTOCOL)  # unsolicited bytes
+            return
+        if not self.first_byte_ns:
+            self.first_byte_ns = monotonic_ns()
+        self.pool.recorder.bytes_in += len(data)
+        try:
+            self.parser.feed_data(data)
+        except httptools.HttpParserCallbackError:
+            pass  # our own callback already reported the outcome
+        except httptools.HttpParserError:
+            if self.busy:
+                self.pool.on_failure(self, ErrorKind.PROTOCOL)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self.busy:
+            if self.headers_done and exc is None and not self.head_request:
+                self._complete(keep_alive=False)  # close-delimited body
+            else:
+                self.pool.on_failure(self, ErrorKind.RESET, closed=True)
+        self.pool.on_lost(self)
+        self.transport = None
+
+    # -- request ----------------------------------------------------------------------
+    def send(self, data: bytes, intended_ns: int, ep: int, timeout_ns: int, head: bool) -> None:
+        self.busy = True
+        self.intended_ns = intended_ns
+        self.ep = ep
+        self.first_byte_ns = 0
+        self.body_bytes = 0
+        self.headers_done = False
+        self.head_request = head
+        now = monotonic_ns()
+        self.sent_ns = now
+        self.deadline_ns = now + timeout_ns
+        self.transport.write(data)  # type: ignore[union-attr]
+
+    def close(self) -> None:
+        if self.transport is not None:
+            self.transport.abort()
+
+    # -- httptools callbacks ----------------------------------------------------------
+    def on_headers_complete(self) -> None:
+        self.headers_done = True
+        if self.head_request:
+            self._complete(keep_alive=self.parser.should_keep_alive())
+            self.parser = httptools.HttpResponseParser(self)
+            raise httptools.HttpParserCallbackError("head response ends at its headers")
+
+    def on_body(self, body: bytes) -> None:
+        self.body_bytes += len(body)
+        if self.body_bytes > self.pool.max_body_bytes:
+            self.pool.on_failure(self, ErrorKind.BODY_TOO_LARGE)
+            raise httptools.HttpParserCallbackError("body above limit")
+
+    def on_message_complete(self) -> None:
+        self._complete(keep_alive=self.parser.should_keep_alive())
+
+    def _complete(self, keep_alive: bool) -> None:
+        self.busy = False
+        self.pool.on_response(self, self.parser.get_status_code(), keep_alive)

@@ -1,0 +1,71 @@
+"""Interval snapshots as documents, and the running whole-test totals.
+
+Turns a merged :class:`IntervalPart` into the ``intervals[]`` entry of the results schema
+(docs/results-schema.md), and folds every part into one running total so a test's final
+figures come from merged histograms, never from a list of samples.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from omninode_bridge.metrics.histogram import Histogram
+from omninode_bridge.metrics.recorder import IntervalPart
+
+
+def lag_summary_us(hist: Histogram) -> dict[str, int | None]:
+    if hist.total_count == 0:
+        return {"p50": None, "p99": None, "max": None}
+    p50, p99 = hist.values_at_quantiles([0.5, 0.99])
+    return {"p50": int(p50), "p99": int(p99), "max": int(hist.max)}
+
+
+def interval_document(
+    part: IntervalPart,
+    *,
+    target_rps: float | None,
+    endpoint_names: Sequence[str],
+    duration_s: float = 1.0,
+    resources: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    errors = part.error_count
+    doc: dict[str, Any] = {
+        "t": part.index,
+        "duration_s": duration_s,
+        "target_rps": target_rps,
+        "offered": part.offered,
+        "requests": part.requests,
+        "ok": part.ok,
+        "errors": errors,
+        "dropped": part.errors_by_kind.get("dropped", 0),
+        "errors_by_kind": dict(part.errors_by_kind),
+        "status_codes": dict(part.status_codes),
+        "bytes_in": part.bytes_in,
+        "bytes_out": part.bytes_out,
+        "latency_ms": part.latency.percentiles_ms(),
+        "service_time_ms": part.service_time.percentiles_ms(),
+        "send_lag_us": lag_summary_us(part.send_lag),
+        "achieved_rps": part.requests / duration_s if duration_s > 0 else 0.0,
+        "hdr": {"latency": part.latency.encode(), "service_time": part.service_time.encode()},
+    }
+    if len(endpoint_names) > 1:
+        doc["endpoints"] = {
+            endpoint_names[ep]: {"requests": reqs, "errors": errs, "hdr": hist.encode()}
+            for ep, (reqs, errs, hist) in sorted(part.endpoints.items())
+        }
+    if resources is not None:
+        doc["resources"] = resources
+    return doc
+
+
+class Totals:
+    """Everything a test measured, merged as it arrives (constant memory)."""
+
+    def __init__(self) -> None:
+        self.total = IntervalPart(index=-1)
+        self.intervals = 0
+
+    def add(self, part: IntervalPart) -> None:
+        self.total.merge(part)
+        self.intervals += 1
