@@ -133,7 +133,12 @@ def compare(
             d, p = _judge_scope(name, scope, b_runs, c_runs, settings)
             done += d
             pending += p
-    return Comparison(done + _decide(pending, settings), notes, settings)
+    results = sorted(done + _decide(pending, settings), key=_order)
+    return Comparison(results, notes, settings)
+
+
+def _order(r: MetricResult) -> tuple[str, str, int]:
+    return r.test, r.endpoint or "", METRICS.index(r.metric)
 
 
 def match_tests(
