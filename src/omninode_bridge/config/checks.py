@@ -202,7 +202,7 @@ def _check_thresholds(test: dict[str, Any], endpoints: Any, path: KeyPath) -> li
             keys = "keys: latency, error_rate, throughput, or latency{endpoint=NAME}"
             findings.append(Finding(where, f"unknown threshold metric {key!r}", keys))
         elif match.group(3) is not None and match.group(3) not in names:
-            known = f"endpoint names: {', '.join(sorted(names))}" if names else None
+            known = f"endpoint names: {', '.join(map(repr, sorted(names)))}" if names else None
             findings.append(Finding(where, f"no endpoint named {match.group(3)!r}", known))
     return findings
 

@@ -43,6 +43,8 @@ def load_config_text(
     """Validate config text; ``filename`` is only used to locate problems."""
     parsed = parse_yaml(text, filename)
     problems = list(parsed.problems)
+    for path in parsed.duplicates:
+        problems.append(_problem(parsed.lines, filename, path, "duplicate key"))
     doc = _root_document(parsed, filename, problems)
     if doc is None:
         raise ConfigError(problems)
@@ -67,7 +69,7 @@ def _root_document(parsed: Parsed, filename: str, problems: list[Problem]) -> An
     """The mapping under ``performance_testing``, or None after adding why it is missing."""
     if problems and parsed.data is None:
         return None
-    data, line = parsed.data, parsed.lines.line_of(())
+    data, line = parsed.data, parsed.lines.line_of(()) or 1
     if not isinstance(data, dict):
         got = "an empty document" if data is None else short(data)
         problems.append(Problem(filename, line, "", f"expected a mapping at the top, got {got}"))

@@ -37,6 +37,7 @@ from omninode_bridge.config.fields import (
     StringList,
     UrlPath,
 )
+from omninode_bridge.config.secrets import mask_secrets
 from omninode_bridge.errors import UsageError
 
 TestType = Literal["load", "stress", "spike", "volume", "endurance", "intelligence"]
@@ -261,6 +262,14 @@ class Config(BaseModel):
             there = ", ".join(sorted(suites))
             raise UsageError(f"{self.source_path}: unknown suite {name!r}; suites: {there}")
         return suites[name]
+
+    def __repr__(self) -> str:
+        # A config printed into a log must not leak what came from the environment.
+        text: str = mask_secrets(super().__repr__(), self.secret_values)
+        return text
+
+    def __str__(self) -> str:
+        return self.__repr__()
 
     def line_of(self, path: str) -> int | None:
         """The YAML line of a key path such as ``test_suites.x.tests[0].thresholds``."""

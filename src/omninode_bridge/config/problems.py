@@ -26,10 +26,17 @@ def short(value: Any, limit: int = 60) -> str:
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str | None:
     options = sorted(choices)
-    close = difflib.get_close_matches(word, options, n=1, cutoff=0.6)
+    close = difflib.get_close_matches(word, options, n=3, cutoff=0.6)
     if close:
-        return f"did you mean {close[0]!r}?"
+        # Equally close candidates (p96 → p95 or p99) are all offered.
+        best = _similarity(word, close[0])
+        tied = [c for c in close if _similarity(word, c) == best]
+        return f"did you mean {' or '.join(repr(c) for c in sorted(tied))}?"
     return f"expected one of: {', '.join(options)}" if options else None
+
+
+def _similarity(a: str, b: str) -> float:
+    return difflib.SequenceMatcher(None, a, b).ratio()
 
 
 def pydantic_problems(

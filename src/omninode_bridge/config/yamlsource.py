@@ -45,7 +45,8 @@ class LineMap:
 class Parsed:
     data: Any
     lines: LineMap
-    problems: list[Problem]
+    duplicates: list[KeyPath]  # key paths that occur twice in one mapping (line: LineMap)
+    problems: list[Problem]  # syntax errors; then data is None
 
 
 def parse_yaml(text: str, filename: str) -> Parsed:
@@ -53,19 +54,20 @@ def parse_yaml(text: str, filename: str) -> Parsed:
     loader = yaml.SafeLoader(text)
     try:
         node = loader.get_single_node()
-        problems = _duplicates(loader, node, (), filename, set())
+        duplicates = _duplicates(loader, node, (), set())
         data = loader.construct_document(node) if node is not None else None
     except yaml.MarkedYAMLError as exc:
-        return Parsed(None, LineMap(), [_syntax_problem(exc, filename)])
+        return Parsed(None, LineMap(), [], [_syntax_problem(exc, filename)])
     except yaml.YAMLError as exc:
-        return Parsed(None, LineMap(), [Problem(filename, None, "", f"invalid YAML: {exc}")])
+        problem = Problem(filename, None, "", f"invalid YAML: {exc}")
+        return Parsed(None, LineMap(), [], [problem])
     finally:
         loader.dispose()
     lines = LineMap()
     if node is not None:
         lines.lines[()] = node.start_mark.line + 1
         _record_lines(loader, node, (), lines, set())
-    return Parsed(data, lines, problems)
+    return Parsed(data, lines, duplicates, [])
 
 
 def _syntax_problem(exc: yaml.MarkedYAMLError, filename: str) -> Problem:
@@ -85,19 +87,19 @@ def _children(loader: yaml.SafeLoader, node: yaml.Node) -> list[tuple[str | int,
 
 
 def _duplicates(
-    loader: yaml.SafeLoader, node: yaml.Node | None, path: KeyPath, filename: str, stack: set[int]
-) -> list[Problem]:
+    loader: yaml.SafeLoader, node: yaml.Node | None, path: KeyPath, stack: set[int]
+) -> list[KeyPath]:
     # Checked before construction: merge keys (<<) are flattened in place by the constructor.
     if node is None or id(node) in stack:
         return []
-    problems: list[Problem] = []
+    found: list[KeyPath] = []
     seen: set[str | int] = set()
-    for key, line, child in _children(loader, node):
+    for key, _, child in _children(loader, node):
         if isinstance(node, yaml.MappingNode) and key in seen and key != "<<":
-            problems.append(Problem(filename, line, format_path((*path, key)), "duplicate key"))
+            found.append((*path, key))
         seen.add(key)
-        problems += _duplicates(loader, child, (*path, key), filename, stack | {id(node)})
-    return problems
+        found += _duplicates(loader, child, (*path, key), stack | {id(node)})
+    return found
 
 
 def _record_lines(
