@@ -351,6 +351,17 @@ class Histogram:
             hist._record_slots(low + (width >> 1), counts)
         return hist
 
+    def narrow_max(self, max_us: int) -> None:
+        """Set the exact max when known from elsewhere (an HDR log's Interval_Max).
+
+        Decoding only knows the max's slot; a value outside that slot is ignored.
+        """
+        if not self.total_count:
+            return
+        top = int(np.flatnonzero(self.counts)[-1])
+        if int(_LOWEST[top]) <= max_us <= min(int(_HIGHEST[top]), HIGHEST_TRACKABLE_US):
+            self._max = max_us
+
     def _set_counts(self, counts: IntArray) -> None:
         self.reset()
         self.counts[: counts.size] = counts
