@@ -281,6 +281,11 @@ CASES: list[tuple[str, str, list[Expect]]] = [
         [("regression.metric_thresholds.p42", "metric_thresholds", "unknown key 'p42'")],
     ),
     (
+        "recursive-alias",
+        "performance_testing: &top\n  test_suites: {s: *top}\n",
+        [("", "test_suites", "an alias refers to itself")],
+    ),
+    (
         "workers-not-integer",
         with_tests(LOAD_TEST + "  workers: 1.5\n"),
         [("test_suites.s.tests[0].workers", "workers", "expected an integer >= 1, got 1.5")],
@@ -430,3 +435,55 @@ def test_problem_line_format(problem: Problem, text: str) -> None:
 def test_missing_file_is_a_problem(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match=r"nope\.yaml: config file not found"):
         load_config(tmp_path / "nope.yaml")
+
+
+def test_full_example_validates_with_every_test_type() -> None:
+    path = EXAMPLE.with_name("all_test_types.yaml")
+    config = load_config(path, env={"BRIDGE_TOKEN": "tok-9f"})
+    tests = config.suite("quick").tests
+    assert sorted({t.type for t in tests}) == sorted(
+        ["load", "stress", "spike", "volume", "endurance", "intelligence"]
+    )
+    assert config.secret_values == frozenset({"tok-9f"})
+    assert "tok-9f" not in repr(config)
+    closed = next(t for t in tests if t.model == "closed")
+    assert (closed.concurrency, closed.think_time) == (20, 0.1)
+
+
+ANCHORS = HEAD + textwrap.indent(
+    """\
+- &base
+  name: a
+  type: load
+  target_rps: 10
+  endpoints: [{service: svc}]
+- <<: *base
+  name: b
+  target_rps: oops
+""",
+    " " * 8,
+)
+
+
+def test_merge_keys_are_not_duplicates_and_overrides_are_located() -> None:
+    with pytest.raises(ConfigError) as info:
+        load_config_text(ANCHORS, "anchors.yaml", env={})
+    assert [(p.path, p.line) for p in info.value.problems] == [
+        ("test_suites.s.tests[1].target_rps", line_of(ANCHORS, "oops"))
+    ]
+
+
+def test_single_threshold_expression_becomes_a_list() -> None:
+    text = with_tests(
+        LOAD_TEST + "  thresholds: {latency: 'p(99)<300'}\n  abort_on: 'p95>1s for 5s'\n"
+    )
+    test = load_config_text(text, env={}).suite("s").tests[0]
+    assert (test.thresholds, test.abort_on) == ({"latency": ["p(99)<300"]}, ["p95>1s for 5s"])
+
+
+def test_alias_bomb_is_refused_quickly() -> None:
+    lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    lines += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]" for i in range(1, 9)]
+    text = "\n".join([*lines, "performance_testing: {test_suites: *a8}"]) + "\n"
+    with pytest.raises(ConfigError, match="aliases expand to more than"):
+        load_config_text(text, "bomb.yaml", env={})

@@ -41,6 +41,13 @@ def load_config_text(
     text: str, filename: str = "<string>", env: Mapping[str, str] | None = None
 ) -> Config:
     """Validate config text; ``filename`` is only used to locate problems."""
+    try:
+        return _load(text, filename, env)
+    except RecursionError:
+        raise ConfigError([Problem(filename, None, "", "the YAML is nested too deeply")]) from None
+
+
+def _load(text: str, filename: str, env: Mapping[str, str] | None) -> Config:
     parsed = parse_yaml(text, filename)
     problems = list(parsed.problems)
     for path in parsed.duplicates:

@@ -54,6 +54,10 @@ def parse_yaml(text: str, filename: str) -> Parsed:
     loader = yaml.SafeLoader(text)
     try:
         node = loader.get_single_node()
+        bad_alias = _alias_problem(loader, node)
+        if bad_alias is not None:
+            problem = Problem(filename, bad_alias[0], "", f"invalid YAML: {bad_alias[1]}")
+            return Parsed(None, LineMap(), [], [problem])
         duplicates = _duplicates(loader, node, (), set())
         data = loader.construct_document(node) if node is not None else None
     except yaml.MarkedYAMLError as exc:
@@ -86,6 +90,28 @@ def _children(loader: yaml.SafeLoader, node: yaml.Node) -> list[tuple[str | int,
     return []
 
 
+MAX_NODES = 200_000  # after alias expansion; stops "billion laughs" documents
+
+
+def _alias_problem(loader: yaml.SafeLoader, node: yaml.Node | None) -> tuple[int, str] | None:
+    """(line, message) if an alias refers to its own ancestor or aliases expand too far."""
+    budget = [MAX_NODES]
+
+    def visit(current: yaml.Node, stack: set[int]) -> tuple[int, str] | None:
+        for _, line, child in _children(loader, current):
+            budget[0] -= 1
+            if budget[0] < 0:
+                return line, f"aliases expand to more than {MAX_NODES} values"
+            if id(child) in stack or child is current:
+                return line, "an alias refers to itself"
+            found = visit(child, stack | {id(current)})
+            if found is not None:
+                return found
+        return None
+
+    return visit(node, set()) if node is not None else None
+
+
 def _duplicates(
     loader: yaml.SafeLoader, node: yaml.Node | None, path: KeyPath, stack: set[int]
 ) -> list[KeyPath]:
@@ -113,6 +139,8 @@ def _record_lines(
 
 
 def _key(loader: yaml.SafeLoader, node: yaml.Node) -> str | int:
+    if node.tag == "tag:yaml.org,2002:merge":
+        return "<<"
     if isinstance(node, yaml.ScalarNode):
         value = loader.construct_object(node)
         return value if isinstance(value, str | int) and not isinstance(value, bool) else str(value)
