@@ -7,6 +7,7 @@ dependency), and the codec bytes against hand-derived payloads.
 from __future__ import annotations
 
 import base64
+import pickle
 import struct
 import tracemalloc
 import zlib
@@ -54,8 +55,8 @@ def from_values(values: np.ndarray | list[int]) -> Histogram:
     return hist
 
 
-def assert_within_tenth_percent(actual: int, exact: float) -> None:
-    assert abs(actual - exact) <= 0.001 * exact, (actual, exact)
+def assert_within_tenth_percent(actual: int, exact: float, label: object = "") -> None:
+    assert abs(actual - exact) <= 0.001 * exact, (label, actual, exact)
 
 
 # -- accuracy ----------------------------------------------------------------------------
@@ -69,7 +70,7 @@ def test_quantiles_match_numpy_inverted_cdf(name: str, n: int) -> None:
     got = hist.values_at_quantiles(QUANTILES)
     exact = np.quantile(values, QUANTILES, method="inverted_cdf")
     for q, g, e in zip(QUANTILES, got, exact, strict=True):
-        assert_within_tenth_percent(g, float(e)), q
+        assert_within_tenth_percent(g, float(e), q)
         assert g >= e  # highest-equivalent: never below the exact sample
 
 
@@ -201,6 +202,45 @@ def test_copy_is_independent_and_reset_empties() -> None:
     assert hist == Histogram() and hist.counts is counts
     assert (hist.total_count, hist.min, hist.max, hist.mean()) == (0, 0, 0, 0.0)
     assert hist != "not a histogram"
+
+
+def test_pickle_round_trip_for_worker_processes() -> None:
+    hist = from_values([1, 5000, HOUR_US + 1])
+    back = pickle.loads(pickle.dumps(hist))
+    assert back == hist
+    assert (back.total_count, back.min, back.max, back.overflow) == (3, 1, HOUR_US, 1)
+
+
+@pytest.mark.parametrize(
+    ("value", "count"),
+    [pytest.param(7, 0, id="zero count"), pytest.param(7, -2, id="negative count")],
+)
+def test_record_ignores_non_positive_counts(value: int, count: int) -> None:
+    hist = Histogram()
+    hist.record(value, count)
+    assert hist == Histogram() and (hist.total_count, hist.min, hist.max) == (0, 0, 0)
+
+
+def test_nan_quantile_is_misuse() -> None:
+    with pytest.raises(ValueError, match="NaN"):
+        from_values([1]).value_at_quantile(float("nan"))
+
+
+@pytest.mark.parametrize(
+    ("recorded", "claimed", "expected_max"),
+    [
+        pytest.param(1_000_000, 1_000_000, 1_000_000, id="exact value restored"),
+        pytest.param(1_000_000, 1_000_447, 1_000_447, id="slot top accepted"),
+        pytest.param(1_000_000, 1_000_448, 1_000_447, id="next slot ignored"),
+        pytest.param(1_000_000, 999_935, 1_000_447, id="previous slot ignored"),
+        pytest.param(1_000_000, 999_936, 999_936, id="slot bottom accepted"),
+        pytest.param(HOUR_US, HOUR_US, HOUR_US, id="max trackable"),
+    ],
+)
+def test_narrow_max_after_decode(recorded: int, claimed: int, expected_max: int) -> None:
+    decoded = Histogram.decode(from_values([5, recorded]).encode())
+    decoded.narrow_max(claimed)
+    assert decoded.max == expected_max
 
 
 def test_recording_ten_million_values_keeps_size_constant() -> None:
@@ -381,7 +421,7 @@ def test_encode_decode_round_trip(values: list[int], big: int) -> None:
         hist.values_at_quantiles(QUANTILES),
         strict=True,
     ):
-        assert_within_tenth_percent(got, want), q
+        assert_within_tenth_percent(got, want, q)
 
 
 @pytest.mark.parametrize("name", list(SAMPLERS))
@@ -428,9 +468,13 @@ def test_decode_foreign_settings(lowest: int, highest: int, digits: int, exact: 
         assert abs(got - want) <= tolerance * want + lowest, q
 
 
-def test_decode_values_beyond_range_count_as_overflow() -> None:
+@pytest.mark.parametrize(
+    "beyond",
+    [pytest.param(10**11, id="far beyond"), pytest.param(HOUR_US + 10**6, id="same bucket")],
+)
+def test_decode_values_beyond_range_count_as_overflow(beyond: int) -> None:
     theirs = HdrHistogram(1, 10**12, 3)
-    theirs.record_value(10**11, 3)
+    theirs.record_value(beyond, 3)
     theirs.record_value(7)
     decoded = Histogram.decode(theirs.encode().decode())
     assert (decoded.total_count, decoded.overflow, decoded.max) == (4, 3, HOUR_US)

@@ -70,6 +70,7 @@ def _layout_tables(half_mag: int, unit_mag: int, length: int) -> tuple[IntArray,
 _LOWEST, _WIDTH = _layout_tables(_HALF_MAG, 0, COUNTS_LEN)
 _HIGHEST: IntArray = _LOWEST + _WIDTH - 1
 _MEDIAN: IntArray = _LOWEST + (_WIDTH >> 1)
+_TOP_INDEX = int(np.searchsorted(_LOWEST, HIGHEST_TRACKABLE_US, side="right")) - 1
 
 
 def _indices(values: IntArray) -> IntArray:
@@ -259,6 +260,8 @@ class Histogram:
         Empty histogram: zeros.
         """
         q = np.clip(np.asarray(qs, dtype=np.float64), 0.0, 1.0)
+        if np.isnan(q).any():
+            raise ValueError("quantile is NaN")
         n = self.total_count
         if n == 0:
             return [0] * len(q)
@@ -344,7 +347,7 @@ class Histogram:
         if (counts.size >> half_mag) + unit_mag > 62:
             raise HistogramDecodeError("histogram slots exceed 64-bit values")
         hist = cls()
-        if (half_mag, unit_mag) == (_HALF_MAG, 0) and counts.size <= COUNTS_LEN:
+        if (half_mag, unit_mag) == (_HALF_MAG, 0) and counts.size <= _TOP_INDEX + 1:
             hist._set_counts(counts)
         else:
             low, width = _layout_tables(half_mag, unit_mag, counts.size)
