@@ -7,10 +7,10 @@ millisecond-scale p95 is narrower than scheduling noise, each limit also has an 
 floor: ``min_slack_ms`` for p95 and ``min_slack_error`` for the error rate.
 
 Sub-second resolution: the recovery instant falls inside the last bad interval. Its
-position there is estimated from how much of that interval was still degraded: the
-fraction of its requests above the p95 limit (from its percentile knots) or its error
-rate relative to the peak error rate, whichever is larger. Recovery time is measured from
-``spike_end_s`` (null when the service never recovered before the test ended).
+position there is estimated from how much of that interval was still degraded: its mean
+latency and error rate are mixtures of the degraded level (the interval before) and the
+recovered level (the interval after), and the mixing weight is the degraded share.
+Recovery time is measured from ``spike_end_s`` (null when the service never recovered before the test ended).
 """
 
 from __future__ import annotations
@@ -44,34 +44,59 @@ def _pre(intervals: Sequence[Interval], pre_end_s: float) -> list[Interval]:
 class Limits:
     """What counts as "back to normal" for one interval."""
 
-    def __init__(self, p95: float, err: float, peak_err: float | None) -> None:
-        self.p95, self.err, self.peak_err = p95, err, peak_err
+    def __init__(self, p95: float, err: float) -> None:
+        self.p95, self.err = p95, err
 
     def ok(self, interval: Interval) -> bool:
         p95 = num(dig(interval, "latency_ms", "p95"))
         err = error_rate([interval])
         return (p95 is None or p95 <= self.p95) and (err is None or err <= self.err)
 
-    def bad_fraction(self, interval: Interval) -> float:
-        """Estimated share of the interval that was still degraded, in [0, 1]."""
-        below = mixture_cdf([interval], self.p95)
-        latency_bad = 0.0 if below is None else 1.0 - below
-        err = error_rate([interval]) or 0.0
-        error_bad = err / self.peak_err if self.peak_err and err > self.err else 0.0
-        return min(1.0, max(latency_bad, error_bad))
+
+def _share(value: float | None, good: float | None, bad: float | None) -> float | None:
+    """Where ``value`` sits between a good and a bad level, as a fraction in [0, 1]."""
+    if value is None or good is None or bad is None or bad <= good:
+        return None
+    return min(1.0, max(0.0, (value - good) / (bad - good)))
+
+
+def bad_fraction(last_bad: Interval, bad: Interval, good: Interval, limits: Limits) -> float:
+    """Estimated share of ``last_bad`` that was still degraded.
+
+    Its mean latency (and error rate) is a mixture of the degraded level (``bad``, the
+    interval before it) and the recovered one (``good``, the interval after it); the
+    mixing weight is the degraded share. Falls back to the share of requests above the
+    p95 limit when means are missing.
+    """
+    shares = [
+        _share(_mean(last_bad), _mean(good), _mean(bad)),
+        _share(error_rate([last_bad]), error_rate([good]), error_rate([bad])),
+    ]
+    known = [s for s in shares if s is not None]
+    if known:
+        return max(known)
+    below = mixture_cdf([last_bad], limits.p95)
+    return 1.0 if below is None else 1.0 - below
+
+
+def _mean(interval: Interval) -> float | None:
+    return num(dig(interval, "latency_ms", "mean"))
 
 
 def _recovery(
-    post: Sequence[Interval], limits: Limits, spike_end_s: float, hold: int
+    intervals: Sequence[Interval], first_post: int, limits: Limits, spike_end_s: float, hold: int
 ) -> float | None:
-    ok = [limits.ok(i) for i in post]
-    for k in range(len(post) - hold + 1):
-        if all(ok[k : k + hold]):
-            if k == 0:
-                return 0.0
-            last_bad = post[k - 1]
-            end = start_s(last_bad) + limits.bad_fraction(last_bad) * duration_s(last_bad)
-            return max(0.0, end - spike_end_s)
+    ok = [limits.ok(i) for i in intervals]
+    for k in range(first_post, len(intervals) - hold + 1):
+        if not all(ok[k : k + hold]):
+            continue
+        if k == first_post:
+            return 0.0
+        last_bad = intervals[k - 1]
+        bad = intervals[k - 2] if k >= 2 else last_bad
+        share = bad_fraction(last_bad, bad, intervals[k], limits)
+        end = start_s(last_bad) + share * duration_s(last_bad)
+        return max(0.0, end - spike_end_s)
     return None
 
 
@@ -107,9 +132,9 @@ def analyze_spike(
     limits = Limits(
         max(pre_p95 * (1 + tolerance), pre_p95 + min_slack_ms),
         max(base_err * (1 + tolerance), base_err + min_slack_error),
-        peak_err,
     )
-    recovery = _recovery(post, limits, spike_end_s, hold)
+    first_post = len(intervals) - len(post)
+    recovery = _recovery(intervals, first_post, limits, spike_end_s, hold)
     result.update(
         recovery_time_s=recovery,
         recovered=recovery is not None,
