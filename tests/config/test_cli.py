@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import subprocess
 import sys
 from pathlib import Path
@@ -10,10 +9,6 @@ from pathlib import Path
 import pytest
 
 ENTRY = "omninode_bridge.testing.performance"
-
-pytestmark = pytest.mark.skipif(
-    importlib.util.find_spec(ENTRY) is None, reason=f"{ENTRY} is not built yet"
-)
 
 BAD = {
     "unknown-key": (
