@@ -25,7 +25,13 @@ from omninode_bridge.reporters.loading import LoadedReport, find_result_files, l
 
 Row = dict[str, Any]
 _ROW_LISTS = ("comparisons", "results", "rows", "metrics")
-_BASELINE_KEYS = ("baseline_file", "baseline_path", "baseline", "baseline_results", "baseline_files")
+_BASELINE_KEYS = (
+    "baseline_file",
+    "baseline_path",
+    "baseline",
+    "baseline_results",
+    "baseline_files",
+)
 
 
 def rows(doc: Mapping[str, Any]) -> list[Row]:

@@ -125,9 +125,19 @@ def test_payload(test: Mapping[str, Any], index: int) -> Json:
 def kpis(metrics: Mapping[str, Any]) -> Json:
     lat = metrics.get("latency_ms") or {}
     rts = s.dig(metrics, "custom_metrics", "response_time_stats") or {}
-    pick = {k: lat.get(k, rts.get("median" if k == "p50" else k)) for k in ("p50", "p95", "p99", "max")}
+    pick = {
+        k: lat.get(k, rts.get("median" if k == "p50" else k)) for k in ("p50", "p95", "p99", "max")
+    }
     out = {k: r4(v) for k, v in pick.items()}
-    for key in ("throughput", "error_rate", "requests", "offered", "dropped", "achieved_rps", "target_rps"):
+    for key in (
+        "throughput",
+        "error_rate",
+        "requests",
+        "offered",
+        "dropped",
+        "achieved_rps",
+        "target_rps",
+    ):
         out[key] = r4(metrics.get(key))
     return out
 
@@ -224,8 +234,10 @@ def _plain(obj: Any) -> Any:
 
 
 def _stress(stress: Mapping[str, Any], test: Mapping[str, Any]) -> Json:
-    return {"figures": _plain({k: v for k, v in stress.items() if k != "steps"}),
-            "steps": _plain([x for x in stress.get("steps") or [] if isinstance(x, Mapping)])}
+    return {
+        "figures": _plain({k: v for k, v in stress.items() if k != "steps"}),
+        "steps": _plain([x for x in stress.get("steps") or [] if isinstance(x, Mapping)]),
+    }
 
 
 def _spike(spike: Mapping[str, Any], test: Mapping[str, Any]) -> Json:

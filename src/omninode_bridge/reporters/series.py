@@ -95,7 +95,7 @@ def resource_samples(test: TestResult) -> list[Mapping[str, Any]]:
     samples = dig(test, "resources", "samples")
     if isinstance(samples, list) and samples:
         return [s for s in samples if isinstance(s, Mapping)]
-    rows = []
+    rows: list[Mapping[str, Any]] = []
     for row in intervals(test):
         res = row.get("resources")
         if isinstance(res, Mapping):
@@ -148,10 +148,7 @@ class _HdrhAdapter:
     def spectrum(self) -> list[tuple[float, float]]:
         if self._h.get_total_count() == 0:
             return []
-        return [
-            (p, self._h.get_value_at_percentile(p) / 1000.0)
-            for p in SPECTRUM_PERCENTILES
-        ]
+        return [(p, self._h.get_value_at_percentile(p) / 1000.0) for p in SPECTRUM_PERCENTILES]
 
 
 def sample_spectrum(points: Sequence[tuple[float, float]]) -> list[Num]:
@@ -170,8 +167,8 @@ def sample_spectrum(points: Sequence[tuple[float, float]]) -> list[Num]:
 
 def pct_spectrum(pct: Any) -> list[tuple[float, float]]:
     """A coarse spectrum from a ``Pct`` summary, used when no histogram is available."""
-    keys = (("min", 0.0), ("p50", 50.0), ("p90", 90.0), ("p95", 95.0), ("p99", 99.0))
-    keys += (("p999", 99.9), ("max", 100.0))
+    keys: tuple[tuple[str, float], ...] = (("min", 0.0), ("p50", 50.0), ("p90", 90.0))
+    keys += (("p95", 95.0), ("p99", 99.0), ("p999", 99.9), ("max", 100.0))
     points = [(p, num(dig(pct, k))) for k, p in keys]
     return [(p, v) for p, v in points if v is not None]
 

@@ -221,7 +221,10 @@ def _endurance(
             "error_rate_trend_per_hour": 0.00001,
             "error_rate_trend_per_hour_ci": [-0.00002, 0.00004],
             "memory_growth_percent": round(float(growth), 2),
-            "memory_growth_percent_ci": [round(float(growth) * 0.9, 2), round(float(growth) * 1.1, 2)],
+            "memory_growth_percent_ci": [
+                round(float(growth) * 0.9, 2),
+                round(float(growth) * 1.1, 2),
+            ],
             "memory_growth_mb_per_hour": leak_mb_h,
             "memory_growth_mb_per_hour_ci": [27.5, 32.5],
             "leak_suspected": True,
@@ -249,21 +252,25 @@ def _intervals(
 ) -> list[dict[str, Any]]:
     rows = []
     kinds = ("timeout", "http_status", "reset")
-    cpu = np.clip(shape.achieved / max(spec.capacity_rps, 1.0) * 85.0 + rng.normal(0, 2, len(shape.offered)), 0, 200)
+    cpu = np.clip(
+        shape.achieved / max(spec.capacity_rps, 1.0) * 85.0 + rng.normal(0, 2, len(shape.offered)),
+        0,
+        200,
+    )
     for i in range(len(shape.offered)):
-        requests = int(round(shape.achieved[i]))
-        errors = int(round(requests * shape.error_rate[i]))
+        requests = round(shape.achieved[i])
+        errors = round(requests * shape.error_rate[i])
         split = (errors - errors // 3 - errors // 5, errors // 3, errors // 5)
         by_kind = {k: c for k, c in zip(kinds, split, strict=True) if c}
         row: dict[str, Any] = {
             "t": i,
             "duration_s": 1.0,
             "target_rps": round(float(shape.offered[i]), 2),
-            "offered": int(round(shape.offered[i])),
+            "offered": round(shape.offered[i]),
             "requests": requests,
             "ok": requests - errors,
             "errors": errors,
-            "dropped": max(0, int(round(shape.offered[i])) - requests - errors),
+            "dropped": max(0, round(shape.offered[i]) - requests - errors),
             "errors_by_kind": by_kind,
             "status_codes": {"202": requests - errors, **({"503": split[1]} if split[1] else {})},
             "bytes_in": requests * 140,
@@ -275,7 +282,9 @@ def _intervals(
         }
         if hdr:
             row["hdr"] = {
-                "latency": _encode(_draw(rng, shape.median[i : i + 1], shape.sigma[i : i + 1], 200)),
+                "latency": _encode(
+                    _draw(rng, shape.median[i : i + 1], shape.sigma[i : i + 1], 200)
+                ),
                 "service_time": _encode(
                     _draw(rng, shape.service_median[i : i + 1], shape.sigma[i : i + 1], 200)
                 ),
@@ -394,8 +403,13 @@ def _metrics(
     rss = [r["resources"]["rss_mb"] for r in rows if "resources" in r]
     custom: dict[str, Any] = {
         "response_time_stats": {
-            "mean": lat["mean"], "median": lat["p50"], "p95": lat["p95"], "p99": lat["p99"],
-            "min": lat["min"], "max": lat["max"], "std": lat["std"],
+            "mean": lat["mean"],
+            "median": lat["p50"],
+            "p95": lat["p95"],
+            "p99": lat["p99"],
+            "min": lat["min"],
+            "max": lat["max"],
+            "std": lat["std"],
         },
         **shape.extra,
     }
@@ -445,7 +459,9 @@ def _draw_weighted(
 
 def _summary(values: np.ndarray) -> dict[str, float]:
     qs = np.percentile(values, [50, 90, 95, 99, 99.9])
-    out = {k: round(float(q), 3) for k, q in zip(("p50", "p90", "p95", "p99", "p999"), qs, strict=True)}
+    out = {
+        k: round(float(q), 3) for k, q in zip(("p50", "p90", "p95", "p99", "p999"), qs, strict=True)
+    }
     out.update(
         max=round(float(values.max()), 3),
         mean=round(float(values.mean()), 3),
@@ -457,7 +473,11 @@ def _summary(values: np.ndarray) -> dict[str, float]:
 
 def _stats(values: Sequence[float]) -> dict[str, float]:
     arr = np.asarray(values, dtype=float)
-    return {"mean": float(arr.mean()), "max": float(arr.max()), "p95": float(np.percentile(arr, 95))}
+    return {
+        "mean": float(arr.mean()),
+        "max": float(arr.max()),
+        "p95": float(np.percentile(arr, 95)),
+    }
 
 
 def _endpoints(
@@ -486,7 +506,12 @@ def _criteria(spec: TestSpec, metrics: dict[str, Any]) -> list[dict[str, Any]]:
     p95_limit = 1000.0 if spec.test_type == "stress" else 200.0
     rows = [
         ("max_response_time_p95", p95_limit, metrics["latency_ms"]["p95"], "<="),
-        ("max_error_rate", 0.05 if spec.test_type == "stress" else 0.01, metrics["error_rate"], "<="),
+        (
+            "max_error_rate",
+            0.05 if spec.test_type == "stress" else 0.01,
+            metrics["error_rate"],
+            "<=",
+        ),
     ]
     if spec.test_type in ("load", "volume"):
         rows.append(("min_throughput", spec.target_rps * 0.8, metrics["throughput"], ">="))
@@ -508,7 +533,10 @@ def _criterion(name: str, limit: float, actual: float | None, op: str) -> dict[s
 def _recommendations(metrics: dict[str, Any], hostile: str | None) -> list[str]:
     recs = []
     if metrics["latency_ms"]["p95"] > 500:
-        recs += ["Optimize API endpoint performance", "Consider connection pooling for external services"]
+        recs += [
+            "Optimize API endpoint performance",
+            "Consider connection pooling for external services",
+        ]
     if metrics["error_rate"] > 0.01:
         recs += ["Investigate and fix errors to improve reliability"]
     if hostile:
@@ -520,15 +548,30 @@ def _intelligence_result(
     spec: TestSpec, rng: np.random.Generator, started: datetime, hostile: str | None
 ) -> dict[str, Any]:
     base = _test_result(
-        TestSpec(spec.name, "load", spec.duration_s, spec.target_rps, 8.0, resources=spec.resources),
-        rng, started, hostile, False,
+        TestSpec(
+            spec.name, "load", spec.duration_s, spec.target_rps, 8.0, resources=spec.resources
+        ),
+        rng,
+        started,
+        hostile,
+        False,
     )
     intel = _intelligence_metrics(rng, hostile)
     base["test_type"] = "intelligence"
     base["metrics"]["custom_metrics"]["intelligence"] = intel
     base["criteria"] = [
-        _criterion("intelligence.max_pattern_discovery_time", 5000.0, intel["avg_pattern_discovery_time"], "<="),
-        _criterion("intelligence.max_event_processing_time", 100.0, intel["avg_event_processing_time"], "<="),
+        _criterion(
+            "intelligence.max_pattern_discovery_time",
+            5000.0,
+            intel["avg_pattern_discovery_time"],
+            "<=",
+        ),
+        _criterion(
+            "intelligence.max_event_processing_time",
+            100.0,
+            intel["avg_event_processing_time"],
+            "<=",
+        ),
         _criterion("intelligence.min_pattern_recall", 0.8, intel["pattern_recall"], ">="),
     ]
     base["success"] = all(c["passed"] for c in base["criteria"])
@@ -546,7 +589,7 @@ def _intelligence_metrics(rng: np.random.Generator, hostile: str | None) -> dict
         }
         for i, v in enumerate(times)
     ]
-    found = [p["time_to_discovery_ms"] for p in patterns if p["discovered"]]
+    found = [float(v) for i, v in enumerate(times) if i < 7]
     curve = [
         {"events": n, "accuracy": round(0.85 * (1.0 - math.exp(-n / 600.0)), 4)}
         for n in range(100, 3001, 100)
@@ -594,7 +637,13 @@ def _document(
         "valid": invalid == 0,
         "config_file": "performance_test_config.yaml",
         "base_urls": {"hook_receiver": _label("http://127.0.0.1:8001", hostile)},
-        "generator": {"version": "0.1.0", "hostname": "ci", "python": "3.11", "cpu_count": 2, "workers": 1},
+        "generator": {
+            "version": "0.1.0",
+            "hostname": "ci",
+            "python": "3.11",
+            "cpu_count": 2,
+            "workers": 1,
+        },
         "summary": {
             "total_tests": len(tests),
             "successful_tests": passed,

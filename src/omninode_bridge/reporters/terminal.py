@@ -107,12 +107,48 @@ def print_test_summary(result: Mapping[str, Any], stream: TextIO | None = None) 
             actual = criterion.get("actual")
             shown = "not measured" if actual is None else f"{actual:.4g}"
             print(
-                f"   ✗ {criterion['name']}: {shown} (limit {criterion['op']} "
-                f"{criterion['limit']})",
+                f"   ✗ {criterion['name']}: {shown} (limit {criterion['op']} {criterion['limit']})",
                 file=out,
             )
     for reason in result.get("invalid_reasons", []):
         print(f"   ⛔ INVALID: {reason}", file=out)
     if result.get("recommendations"):
         print(f"   💡 {len(result['recommendations'])} recommendations generated", file=out)
+    out.flush()
+
+
+def print_load_summary(result: Mapping[str, Any], stream: TextIO | None = None) -> None:
+    """A wrk-like summary for ``omninode-perf load``."""
+    out = stream or sys.stdout
+    m = result.get("metrics", {})
+    model = result.get("model", "open")
+    print(
+        f"{m.get('requests', 0)} requests in {result.get('duration', 0):.1f}s "
+        f"({model} model), {m.get('throughput', 0):.1f} req/s",
+        file=out,
+    )
+    if model == "open":
+        print(
+            f"  target {m.get('target_rps') or 0:.1f} req/s, offered {m.get('offered', 0)}, "
+            f"dropped {m.get('dropped', 0)}",
+            file=out,
+        )
+    rows = [
+        ("latency", m.get("latency_ms") or {}),
+        ("service time", m.get("service_time_ms") or {}),
+    ]
+    print(f"  {'':14}{'p50':>10}{'p90':>10}{'p99':>10}{'p99.9':>10}{'max':>10}", file=out)
+    for label, pct in rows:
+        cells = "".join(f"{_fmt_ms(pct.get(k)):>10}" for k in ("p50", "p90", "p99", "p999", "max"))
+        print(f"  {label:14}{cells}", file=out)
+    lag = m.get("send_lag_us") or {}
+    if model == "open" and lag.get("p99") is not None:
+        print(f"  send lag p50 {lag['p50']}µs p99 {lag['p99']}µs max {lag['max']}µs", file=out)
+    if m.get("errors_by_kind"):
+        kinds = ", ".join(f"{k}={v}" for k, v in m["errors_by_kind"].items())
+        print(f"  errors: {kinds}", file=out)
+    if m.get("status_codes"):
+        print("  status: " + ", ".join(f"{k}={v}" for k, v in m["status_codes"].items()), file=out)
+    for reason in result.get("invalid_reasons", []):
+        print(f"  ⛔ INVALID: {reason}", file=out)
     out.flush()
