@@ -10,7 +10,8 @@ Sub-second resolution: the recovery instant falls inside the last bad interval. 
 position there is estimated from how much of that interval was still degraded: its mean
 latency and error rate are mixtures of the degraded level (the interval before) and the
 recovered level (the interval after), and the mixing weight is the degraded share.
-Recovery time is measured from ``spike_end_s`` (null when the service never recovered before the test ended).
+Recovery time is measured from ``spike_end_s`` (null when the service never recovered
+before the test ended).
 """
 
 from __future__ import annotations
