@@ -61,7 +61,7 @@ DATA_CASES = [
                 "broke": True,
                 "limits": {"max_response_time_p95": 200},
             }
-        ),  # fmt: skip
+        ),
         [],
         "latency rises steeply above 780 req/s; capacity is about 750 req/s at p95 < 200 ms",
     ),
@@ -74,7 +74,7 @@ DATA_CASES = [
                 "memory_growth_mb_per_hour": 38.2,
                 "memory_growth_mb_per_hour_ci": [30.1, 46.4],
             }
-        ),  # fmt: skip
+        ),
         [],
         "service RSS grows 38 MB/h (CI 30-46): likely leak",
     ),
