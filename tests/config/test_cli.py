@@ -33,11 +33,20 @@ BAD = {
 }
 
 
+COMMANDS = {
+    "seed-entry": [sys.executable, "-m", ENTRY, "--config"],
+    "omninode-perf-run": [sys.executable, "-m", "omninode_bridge", "run"],
+}
+
+
+@pytest.mark.parametrize("command_name", list(COMMANDS))
 @pytest.mark.parametrize(("text", "expected"), list(BAD.values()), ids=list(BAD))
-def test_bad_config_exits_2_without_traceback(tmp_path: Path, text: str, expected: str) -> None:
+def test_bad_config_exits_2_without_traceback(
+    tmp_path: Path, text: str, expected: str, command_name: str
+) -> None:
     config = tmp_path / "bad.yaml"
     config.write_text(text)
-    command = [sys.executable, "-m", ENTRY, "--config", str(config), "--suite", "x"]
+    command = [*COMMANDS[command_name], str(config), "--suite", "x"]
     command += ["--output-dir", str(tmp_path / "out")]
     done = subprocess.run(command, capture_output=True, text=True, timeout=60, check=False)
     assert done.returncode == 2, done.stderr

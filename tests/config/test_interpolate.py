@@ -122,3 +122,16 @@ def test_mask_secrets_is_a_copy() -> None:
     masked = mask_secrets(original, {"abc"})
     assert original == {"a": ["abc"]}
     assert masked == {"a": [MASK]}
+
+
+def test_invalid_env_value_is_masked_in_the_problem() -> None:
+    env = {"API_TOKEN": "tok-123", "RPS": "lots-of-tok-123", "BASE_URL": "ftp://s3cret-host"}
+    with pytest.raises(ConfigError) as info:
+        load_config_text(CONFIG, "c.yaml", env=env)
+    text = str(info.value)
+    assert "s3cret-host" not in text and "tok-123" not in text
+    assert [p.path for p in info.value.problems] == [
+        "base_urls.svc",
+        "test_suites.s.tests[0].target_rps",
+    ]
+    assert f"got '{MASK}'" in text

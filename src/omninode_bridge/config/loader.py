@@ -7,6 +7,7 @@ located by file, YAML line and key path relative to ``performance_testing``.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Mapping
 from typing import Any
@@ -17,6 +18,7 @@ from omninode_bridge.config.checks import cross_check
 from omninode_bridge.config.interpolate import interpolate
 from omninode_bridge.config.model import Config, PerformanceTesting
 from omninode_bridge.config.problems import did_you_mean, pydantic_problems, short
+from omninode_bridge.config.secrets import mask_secrets
 from omninode_bridge.config.yamlsource import LineMap, Parsed, format_path, parse_yaml
 from omninode_bridge.errors import ConfigError, Problem
 
@@ -63,7 +65,8 @@ def _load(text: str, filename: str, env: Mapping[str, str] | None) -> Config:
     blamed = {p.path for p in unresolved}
     problems += unresolved + [p for p in found if p.path not in blamed]
     if problems or model is None:
-        raise ConfigError(sorted(problems, key=_order))
+        masked = [_masked(p, result.secrets) for p in problems]
+        raise ConfigError(sorted(masked, key=_order))
     return Config(
         performance_testing=model,
         source_path=filename,
@@ -124,6 +127,13 @@ def _validate(
         path = (ROOT_KEY, *finding.path)
         problems.append(_problem(lines, filename, path, finding.message, finding.hint))
     return model
+
+
+def _masked(problem: Problem, secrets: set[str]) -> Problem:
+    # An invalid value that came from the environment is still a secret in the message.
+    message: str = mask_secrets(problem.message, secrets)
+    hint: str | None = mask_secrets(problem.hint, secrets)
+    return dataclasses.replace(problem, message=message, hint=hint)
 
 
 def _order(problem: Problem) -> tuple[int, str]:
