@@ -67,7 +67,17 @@ def name_field(body: Mapping[str, Any], key: str) -> str:
     value = body.get(key)
     if not isinstance(value, str) or not value or len(value) > MAX_NAME:
         raise BadRequest(f"'{key}' must be a non-empty string of at most {MAX_NAME} characters")
+    if "\x00" in value or not _encodable(value):
+        raise BadRequest(f"'{key}' must be valid Unicode without NUL characters")
     return value
+
+
+def _encodable(value: str) -> bool:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def string_list(body: Mapping[str, Any], key: str, max_items: int = 10_000) -> list[str]:
