@@ -211,7 +211,8 @@ def parse_config(text: str, file: str = "<config>") -> MonitorConfig:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
-        raise ConfigError([Problem(file, line, "", f"invalid YAML: {exc}")]) from exc
+        what = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise ConfigError([Problem(file, line, "", f"invalid YAML: {what}")]) from exc
     if not isinstance(data, dict):
         raise ConfigError([Problem(file, 1, "", "expected a mapping with production_monitoring:")])
     try:
