@@ -59,9 +59,14 @@ CASES: list[tuple[str, str, list[Expect]]] = [
     (
         "root-key-misspelled",
         "performance_test:\n  base_urls: {}\n",
+        [("performance_test", "performance_test:", "did you mean 'performance_testing'")],
+    ),
+    (
+        "root-key-absent",
+        "settings:\n  base_urls: {}\n",
         [
-            ("performance_test", "performance_test:", "did you mean 'performance_testing'"),
-            ("performance_testing", "performance_test:", "required key"),
+            ("settings", "settings:", "unknown key 'settings'"),
+            ("performance_testing", "settings:", "required key"),
         ],
     ),
     (
@@ -284,6 +289,11 @@ CASES: list[tuple[str, str, list[Expect]]] = [
         "recursive-alias",
         "performance_testing: &top\n  test_suites: {s: *top}\n",
         [("", "test_suites", "an alias refers to itself")],
+    ),
+    (
+        "required-key-misspelled",
+        with_root("resources:\n  prometheus: {url: 'http://127.0.0.1:9090', qury: up}\n"),
+        [("resources.prometheus.qury", "qury", "did you mean 'query'")],
     ),
     (
         "workers-not-integer",

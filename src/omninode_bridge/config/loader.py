@@ -84,14 +84,22 @@ def _root_document(parsed: Parsed, filename: str, problems: list[Problem]) -> An
         got = "an empty document" if data is None else short(data)
         problems.append(Problem(filename, line, "", f"expected a mapping at the top, got {got}"))
         return None
-    for key in data:
-        if key != ROOT_KEY:
-            where = parsed.lines.line_of((key,))
-            hint = did_you_mean(str(key), [ROOT_KEY])
-            problems.append(Problem(filename, where, str(key), f"unknown key {key!r}", hint))
+    unknown = [
+        Problem(
+            filename,
+            parsed.lines.line_of((k,)),
+            str(k),
+            f"unknown key {k!r}",
+            did_you_mean(str(k), [ROOT_KEY]),
+        )
+        for k in data
+        if k != ROOT_KEY
+    ]
+    problems += unknown
     if ROOT_KEY not in data:
-        message = f"required key {ROOT_KEY!r} is missing"
-        problems.append(Problem(filename, line, ROOT_KEY, message))
+        if not any(p.hint and p.hint.startswith("did you mean") for p in unknown):
+            message = f"required key {ROOT_KEY!r} is missing"
+            problems.append(Problem(filename, line, ROOT_KEY, message))
         return None
     doc = data[ROOT_KEY]
     if doc is not None and not isinstance(doc, dict):

@@ -48,7 +48,7 @@ def pydantic_problems(
 ) -> list[Problem]:
     """One Problem per error; ``prefix`` is where ``root``'s data sits in the YAML."""
     problems = []
-    for error in errors:
+    for error in _without_misspelled_missing(errors):
         loc: KeyPath = tuple(error["loc"])
         is_key = bool(loc) and loc[-1] == "[key]"
         path = loc[:-1] if is_key else loc
@@ -56,6 +56,21 @@ def pydantic_problems(
         line = lines.line_of((*prefix, *path))
         problems.append(Problem(filename, line, format_path(path), message, hint))
     return problems
+
+
+def _without_misspelled_missing(errors: Sequence[ErrorDetails]) -> list[ErrorDetails]:
+    """Drop "required key X is missing" when an unknown sibling key looks like a typo of X."""
+    unknown: dict[KeyPath, list[str]] = {}
+    for error in errors:
+        if error["type"] == "extra_forbidden" and error["loc"]:
+            unknown.setdefault(tuple(error["loc"][:-1]), []).append(str(error["loc"][-1]))
+
+    def misspelled(error: ErrorDetails) -> bool:
+        loc = tuple(error["loc"])
+        siblings = unknown.get(loc[:-1], []) if loc else []
+        return any(difflib.get_close_matches(str(loc[-1]), siblings, n=1, cutoff=0.6))
+
+    return [e for e in errors if not (e["type"] == "missing" and misspelled(e))]
 
 
 def _describe(
