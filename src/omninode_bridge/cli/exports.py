@@ -9,7 +9,9 @@ from typing import Any
 from omninode_bridge.config import ReportingConfig
 
 
-def export_formats(document: dict[str, Any], report: Path, reporting: ReportingConfig) -> list[Path]:
+def export_formats(
+    document: dict[str, Any], report: Path, reporting: ReportingConfig
+) -> list[Path]:
     written: list[Path] = []
     stem = report.with_suffix("")
     chart = report.with_name(report.name.replace("performance_report_", "performance_charts_"))
@@ -36,6 +38,7 @@ def export_formats(document: dict[str, Any], report: Path, reporting: ReportingC
 
             written.append(write_markdown([document], stem.with_suffix(".md")))
     except (ImportError, OSError, ValueError, TypeError) as exc:
-        print(f"omninode-perf: warning: could not write every report format: {exc}",
-              file=sys.stderr)
+        print(
+            f"omninode-perf: warning: could not write every report format: {exc}", file=sys.stderr
+        )
     return written

@@ -27,28 +27,40 @@ def add_run_arguments(parser: argparse.ArgumentParser, config_positional: bool) 
         parser.add_argument("--config", required=True, help="YAML config (the seed's format)")
     parser.add_argument("--suite", help="suite to run (default: the only one in the config)")
     parser.add_argument(
-        "--output-dir", default="performance_results", type=Path,
+        "--output-dir",
+        default="performance_results",
+        type=Path,
         help="where the report JSON and interval streams go (default: %(default)s)",
     )
     parser.add_argument(
-        "--recovery-time", type=duration_arg, default=None,
+        "--recovery-time",
+        type=duration_arg,
+        default=None,
         help="override every test's recovery_time between tests, e.g. 0 or 5s",
     )
     parser.add_argument(
-        "--duration-scale", type=positive_float, default=1.0,
+        "--duration-scale",
+        type=positive_float,
+        default=1.0,
         help="multiply every duration, e.g. 0.1 for a quick run",
     )
-    parser.add_argument("--workers", type=positive_int, default=None,
-                        help="generator processes per test (default: the test's `workers`)")
     parser.add_argument(
-        "--embedded", action="store_true",
+        "--workers",
+        type=positive_int,
+        default=None,
+        help="generator processes per test (default: the test's `workers`)",
+    )
+    parser.add_argument(
+        "--embedded",
+        action="store_true",
         help="start the reference services for base_urls on localhost, then stop them",
     )
 
 
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
-        "run", help="run a test suite from a YAML config",
+        "run",
+        help="run a test suite from a YAML config",
         description="Run a test suite from a YAML config and write the results JSON.",
     )
     add_run_arguments(parser, config_positional=True)

@@ -97,7 +97,7 @@ class ConnectionPool:
                 ssl=self.ssl_context if origin.tls else None,
                 server_hostname=origin.host if origin.tls else None,
             )
-        except (OSError, ssl.SSLError, asyncio.TimeoutError) as exc:
+        except (TimeoutError, OSError, ssl.SSLError) as exc:
             self.connecting -= 1
             self._connect_failed(exc)
             return

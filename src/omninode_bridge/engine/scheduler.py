@@ -147,7 +147,7 @@ class WorkerRun:
         usage1 = resource.getrusage(resource.RUSAGE_SELF)
         self.stats.cpu_user_s = usage1.ru_utime - usage0.ru_utime
         self.stats.cpu_sys_s = usage1.ru_stime - usage0.ru_stime
-        self.stats.wall_s = (monotonic_ns() - wall0) / NS
+        self.stats.wall_s = (monotonic_ns() - max(wall0, self.plan.start_ns)) / NS
         return self.stats
 
     async def _drain(self) -> None:
@@ -222,9 +222,7 @@ class WorkerRun:
         for origin, pool in self.pools.items():
             eps = [i for i, p in enumerate(self.ep_pool) if p is pool]
             cycle = [eps[i] for i in weighted_cycle([plan.requests[e].weight for e in eps])]
-            share = sum(plan.requests[e].weight for e in eps) / sum(
-                s.weight for s in plan.requests
-            )
+            share = sum(plan.requests[e].weight for e in eps) / sum(s.weight for s in plan.requests)
             conns = max(1, round(plan.concurrency * share))
             self._start_closed_pool(pool, cycle, conns, end_ns, think, rec)
             del origin

@@ -10,6 +10,7 @@ would.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import multiprocessing
 import os
 import signal
@@ -21,6 +22,7 @@ from typing import Any
 
 from omninode_bridge.engine.plan import WorkerPlan
 from omninode_bridge.engine.scheduler import StopFlag, WorkerRun, WorkerStats
+from omninode_bridge.errors import InvalidRun
 from omninode_bridge.metrics.histogram import Histogram
 from omninode_bridge.metrics.recorder import IntervalPart
 
@@ -34,8 +36,8 @@ def part_to_wire(part: IntervalPart) -> dict[str, Any]:
     }
     wire["bytes"] = (part.bytes_in, part.bytes_out)
     for name in HIST_FIELDS:
-        wire[name] = getattr(part, name).encode()
-    wire["endpoints"] = {ep: (r, e, h.encode()) for ep, (r, e, h) in part.endpoints.items()}
+        wire[name] = _hist_to_wire(getattr(part, name))
+    wire["endpoints"] = {ep: (r, e, _hist_to_wire(h)) for ep, (r, e, h) in part.endpoints.items()}
     return wire
 
 
@@ -45,11 +47,19 @@ def part_from_wire(wire: dict[str, Any]) -> IntervalPart:
     part.errors_by_kind, part.status_codes = wire["errors_by_kind"], wire["status_codes"]
     part.bytes_in, part.bytes_out = wire["bytes"]
     for name in HIST_FIELDS:
-        setattr(part, name, Histogram.decode(wire[name]))
-    part.endpoints = {
-        ep: (r, e, Histogram.decode(h)) for ep, (r, e, h) in wire["endpoints"].items()
-    }
+        setattr(part, name, _hist_from_wire(wire[name]))
+    part.endpoints = {ep: (r, e, _hist_from_wire(h)) for ep, (r, e, h) in wire["endpoints"].items()}
     return part
+
+
+def _hist_to_wire(hist: Histogram) -> tuple[str, int]:
+    return hist.encode(), hist.max  # the codec keeps the max only to its slot
+
+
+def _hist_from_wire(wire: tuple[str, int]) -> Histogram:
+    hist = Histogram.decode(wire[0])
+    hist.narrow_max(wire[1])
+    return hist
 
 
 class IntervalMerger:
@@ -121,12 +131,22 @@ async def _run_processes(
     procs: list[tuple[Any, Connection]] = []
     results: dict[int, WorkerStats] = {}
     finished = asyncio.Event()
-    for i, plan in enumerate(plans):
+    for plan in plans:
         parent, child = ctx.Pipe(duplex=True)
         proc = ctx.Process(target=_worker_main, args=(plan, child), daemon=True)
         proc.start()
         child.close()
         procs.append((proc, parent))
+    # Start only once every worker has imported and is ready, so no schedule starts late.
+    for i, (proc, conn) in enumerate(procs):
+        while not await loop.run_in_executor(None, conn.poll, 0.5):
+            if not proc.is_alive():
+                raise InvalidRun(f"generator worker {i} exited before starting")
+        conn.recv()
+    start_ns = monotonic_ns() + int(0.1 * 1e9)
+    for _, conn in procs:
+        conn.send(("start", start_ns))
+    for i, (_, parent) in enumerate(procs):
 
         def on_readable(i: int = i, conn: Connection = parent) -> None:
             try:
@@ -153,10 +173,8 @@ async def _run_processes(
             await asyncio.sleep(0.05)
     finally:
         for proc, conn in procs:
-            try:
+            with contextlib.suppress(ValueError, OSError):
                 loop.remove_reader(conn.fileno())
-            except (ValueError, OSError):
-                pass
             proc.join(timeout=5)
             if proc.is_alive():
                 proc.kill()
@@ -168,7 +186,9 @@ def _worker_main(plan: WorkerPlan, conn: Connection) -> None:
     import uvloop
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the coordinator decides when to stop
-    os.environ.setdefault("PYTHONHASHSEED", "0")
+    conn.send(("ready", os.getpid()))
+    _, start_ns = conn.recv()
+    plan = replace(plan, start_ns=start_ns)
 
     async def main() -> WorkerStats:
         stop = StopFlag()

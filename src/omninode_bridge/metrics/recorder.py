@@ -185,6 +185,8 @@ class Recorder:
 def _as_np(values: array[int]) -> np.ndarray:
     if not values:
         return np.zeros(0, dtype=np.int64)
-    return np.frombuffer(values, dtype=np.int64).copy() if values.typecode == "q" else np.asarray(
-        values, dtype=np.int64
+    return (
+        np.frombuffer(values, dtype=np.int64).copy()
+        if values.typecode == "q"
+        else np.asarray(values, dtype=np.int64)
     )

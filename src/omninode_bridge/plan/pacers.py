@@ -60,7 +60,7 @@ class Pacer:
             t += seg.duration
             total += seg.arrivals()
         self.duration = t
-        self.total_arrivals = int(math.floor(total + 1e-9))
+        self.total_arrivals = math.floor(total + 1e-9)
 
     def rate(self, t: float) -> float:
         for start, seg in zip(self._starts, self.segments, strict=True):

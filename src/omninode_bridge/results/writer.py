@@ -44,7 +44,9 @@ class IntervalStream:
         hdr = interval.get("hdr", {}).get("latency")
         if hdr:
             self._hlog.write_interval(
-                "latency", float(interval["t"]), float(interval["duration_s"]),
+                "latency",
+                float(interval["t"]),
+                float(interval["duration_s"]),
                 Histogram.decode(hdr),
             )
 

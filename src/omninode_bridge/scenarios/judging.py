@@ -141,9 +141,7 @@ def judge_http_run(run: HttpRun) -> dict[str, Any]:
     )
     if test.thresholds:
         criteria += evaluate_thresholds(test.thresholds, metrics)
-    recs = seed_recommendations(target, metrics) + data_recommendations(
-        test.type, metrics, reasons
-    )
+    recs = seed_recommendations(target, metrics) + data_recommendations(test.type, metrics, reasons)
     errors = error_lines(metrics["errors_by_kind"])
     if run.resource_error:
         errors.append(run.resource_error)

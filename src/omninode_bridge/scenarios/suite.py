@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import signal
-import sys
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -24,6 +23,7 @@ from omninode_bridge.results.builder import SCHEMA_VERSION, generator_info, summ
 from omninode_bridge.results.writer import report_stem, write_report
 from omninode_bridge.scenarios.judging import judge_http_run
 from omninode_bridge.scenarios.runner import RunContext, run_http_test
+from omninode_bridge.scenarios.signals import SignalCatcher
 
 
 @dataclass
@@ -88,23 +88,6 @@ async def run_intelligence(test: TestConfig, base_urls: dict[str, str]) -> dict[
         "intervals": [],
         "resources": None,
     }
-
-
-class SignalCatcher:
-    def __init__(self, stop: StopFlag) -> None:
-        self.stop = stop
-        self.signum: int | None = None
-
-    def install(self, loop: asyncio.AbstractEventLoop) -> None:
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(signum, self._on_signal, signum)
-
-    def _on_signal(self, signum: int) -> None:
-        if self.signum is None:
-            name = signal.Signals(signum).name
-            print(f"\n{name} received: stopping, writing partial results", file=sys.stderr)
-        self.signum = signum
-        self.stop.stop(f"interrupted by {signal.Signals(signum).name}")
 
 
 async def _recover(seconds: float, stop: StopFlag) -> None:
@@ -173,7 +156,8 @@ def suite_document(
         "schema_version": SCHEMA_VERSION,
         "suite_name": suite_name,
         "timestamp": started.isoformat(),
-        "status": "aborted" if signum is not None or any(r["aborted"] for r in results)
+        "status": "aborted"
+        if signum is not None or any(r["aborted"] for r in results)
         else "completed",
         "valid": all(r.get("valid", True) for r in results),
         "config_file": config.source_path,
