@@ -77,6 +77,16 @@ def check_above(values: Values, rule: Limit) -> list[Finding]:
     ]  # fmt: skip
 
 
+def intelligence_limits(discovery_s: float, processing_s: float) -> tuple[Limit, Limit]:
+    """Seed rules: pattern discovery above 10 s warns; event processing above 1 s is critical."""
+    return (
+        Limit("PatternDiscoverySlow", "warning", "pattern_discovery_time", discovery_s, " s",
+              "Pattern discovery time"),
+        Limit("EventProcessingSlow", "critical", "event_processing_latency", processing_s, " s",
+              "Event processing latency"),
+    )  # fmt: skip
+
+
 def check_throughput_floor(rps: Values, baseline_rps: Values, factor: float) -> list[Finding]:
     out = []
     for key, value in rps.items():

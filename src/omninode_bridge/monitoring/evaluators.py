@@ -91,12 +91,7 @@ class Evaluators:
         t, q = self.config.thresholds, self.config.queries
         discovery = await self.values(q.pattern_discovery_s)
         processing = await self.values(q.event_processing_s)
-        rules = (
-            Limit("PatternDiscoverySlow", "warning", "pattern_discovery_time",
-                  t.pattern_discovery_s, " s", "Pattern discovery time"),
-            Limit("EventProcessingSlow", "critical", "event_processing_latency",
-                  t.event_processing_s, " s", "Event processing latency"),
-        )  # fmt: skip
+        rules = detectors.intelligence_limits(t.pattern_discovery_s, t.event_processing_s)
         return detectors.check_above(discovery, rules[0]) + detectors.check_above(
             processing, rules[1]
         )
