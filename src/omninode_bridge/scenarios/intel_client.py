@@ -53,15 +53,18 @@ class Reply:
 
 @dataclass
 class Counters:
+    """Requests made and failures by kind; fatal ones (missing endpoint) are reported apart."""
+
     requests: int = 0
     errors: dict[str, int] = field(default_factory=dict)
+    fatal: int = 0
 
     def fail(self, what: str) -> None:
         self.errors[what] = self.errors.get(what, 0) + 1
 
     @property
     def error_count(self) -> int:
-        return sum(self.errors.values())
+        return sum(self.errors.values()) + self.fatal
 
 
 class IntelClient:
@@ -105,7 +108,7 @@ class IntelClient:
                 body = await _body(resp)
                 reply = Reply(resp.status, body, sent, time.perf_counter())
         except aiohttp.ClientConnectorError as exc:
-            self.counters.fail(f"{method} {self.paths[key]}: connect")
+            self.counters.fatal += 1
             raise EndpointMissing(
                 f"{method} {url} failed ({exc.os_error.strerror or exc}): the target is unreachable"
             ) from exc
@@ -116,7 +119,7 @@ class IntelClient:
 
     def _check(self, method: str, key: str, url: str, reply: Reply) -> Reply:
         if reply.status in (404, 405):
-            self.counters.fail(f"{method} {self.paths[key]}: http {reply.status}")
+            self.counters.fatal += 1
             raise EndpointMissing(
                 f"{method} {url} returned {reply.status}: "
                 f"the target has no {PURPOSE.get(key, key)} endpoint"

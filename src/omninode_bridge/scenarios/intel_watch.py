@@ -90,39 +90,51 @@ async def watch_patterns(
         await _pace(started, poll_interval, deadline())
 
 
-def processed_count(text: str) -> float | None:
-    """Sum of ``omninode_event_processing_seconds_count`` over its label sets, if present."""
-    total: float | None = None
+def processed_totals(text: str) -> tuple[float, float] | None:
+    """(count, sum in s) of ``omninode_event_processing_seconds`` over its label sets."""
+    totals: dict[str, float] = {}
     try:
         for family in text_string_to_metric_families(text):
             for sample in family.samples:
-                if sample.name == PROCESSED_METRIC + "_count":
-                    total = (total or 0.0) + float(sample.value)
+                if sample.name in (PROCESSED_METRIC + "_count", PROCESSED_METRIC + "_sum"):
+                    totals[sample.name] = totals.get(sample.name, 0.0) + float(sample.value)
     except ValueError:
         return None
-    return total
+    count = totals.get(PROCESSED_METRIC + "_count")
+    return None if count is None else (count, totals.get(PROCESSED_METRIC + "_sum", 0.0))
 
 
-async def read_processed(client: IntelClient) -> float | None:
-    """The target's processed-by-discovery counter, or None when it has none."""
+async def read_processed(client: IntelClient) -> tuple[float, float] | None:
+    """The target's processed-by-discovery (count, seconds sum), or None when it has none."""
     try:
         reply = await client.call("GET", "metrics")
     except EndpointMissing:
         return None
     if reply.status != 200 or not isinstance(reply.body, str):
         return None
-    return processed_count(reply.body)
+    return processed_totals(reply.body)
 
 
 @dataclass
 class EventWatch:
-    """Visibility per sequence number, and (time, processed since baseline) marks."""
+    """Visibility per sequence number, and (time, processed since baseline) marks.
+
+    ``baseline`` / ``last`` are the target's (count, seconds sum) of processed events before
+    the stream and at the last poll; their difference gives the target's own mean.
+    """
 
     services: tuple[str, ...]
-    baseline: float | None
+    baseline: tuple[float, float] | None
+    last: tuple[float, float] | None = None
     cursors: dict[str, int] = field(default_factory=dict)
     visible: dict[int, float] = field(default_factory=dict)
     marks: list[tuple[float, float]] = field(default_factory=list)
+
+    def server_mean_ms(self) -> float | None:
+        if self.baseline is None or self.last is None or self.last[0] <= self.baseline[0]:
+            return None
+        count = self.last[0] - self.baseline[0]
+        return (self.last[1] - self.baseline[1]) / count * 1000.0
 
 
 async def _poll_events(client: IntelClient, watch: EventWatch, service: str) -> None:
@@ -154,7 +166,8 @@ async def watch_events(
         for service in watch.services:
             await _poll_events(client, watch, service)
         if watch.baseline is not None:
-            count = await read_processed(client)
-            if count is not None:
-                watch.marks.append((time.perf_counter(), count - watch.baseline))
+            totals = await read_processed(client)
+            if totals is not None:
+                watch.last = totals
+                watch.marks.append((time.perf_counter(), totals[0] - watch.baseline[0]))
         await _pace(started, poll_interval, deadline())
