@@ -52,16 +52,20 @@ class ResourceWatch:
         try:
             from omninode_bridge.resources import ResourceSampler, resolve_source
 
+            named = cfg is not None and (
+                cfg.pid is not None or cfg.process_name is not None or cfg.prometheus is not None
+            )
             source = resolve_source(
                 pid=cfg.pid if cfg else None,
-                port=cfg.port if cfg else "auto",
+                port=None if named else (cfg.port if cfg else "auto"),
                 process_name=cfg.process_name if cfg else None,
                 prometheus=(
-                    (str(cfg.prometheus.url), cfg.prometheus.query)
+                    {"url": str(cfg.prometheus.url), "query": cfg.prometheus.query}
                     if cfg and cfg.prometheus
                     else None
                 ),
                 target_url=self.target_url,
+                interval_s=self.interval_s,
             )
         except (PerfError, OSError, ValueError, ImportError) as exc:
             self.error = f"resources of the service under test not sampled: {exc}"
@@ -79,5 +83,6 @@ class ResourceWatch:
     async def stop(self) -> tuple[list[dict[str, Any]], str | None, str | None]:
         if self.sampler is None:
             return [], None, self.error
-        samples = await self.sampler.stop()
-        return list(samples), self.source_name, self.error
+        await self.sampler.stop()
+        errors = "; ".join(getattr(self.sampler, "errors", [])) or self.error
+        return list(self.sampler.samples), self.source_name, errors or None
