@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import json
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -14,13 +15,13 @@ from aiohttp import ClientSession
 
 from omninode_bridge.monitoring.config import parse_config
 from omninode_bridge.monitoring.monitor import Monitor
+from omninode_bridge.services.launcher import start_services
 from tests.monitoring.stack import (
     ALERTMANAGER,
     PROMETHEUS,
-    Proc,
     WebhookReceiver,
+    free_port,
     start_alertmanager,
-    start_exporter,
     start_prometheus,
     steady_load,
     wait_scraped,
@@ -54,10 +55,23 @@ def monitor_yaml(prom: str, am: str, tmp: Path) -> str:
 
 
 @pytest.fixture
-def target(tmp_path: Path) -> Iterator[Proc]:
-    proc = start_exporter(tmp_path)
-    yield proc
-    proc.stop()
+def target(tmp_path: Path) -> Iterator[Target]:
+    """The real hook receiver, with ``POST /admin/faults`` enabled."""
+    handle = start_services(
+        only=["hook_receiver"],
+        ports={"hook_receiver": free_port()},
+        data_dir=str(tmp_path / "services"),
+        extra_args={"hook_receiver": ["--enable-admin"]},
+    )
+    url = handle.base_urls["hook_receiver"]
+    yield Target(url, int(url.rsplit(":", 1)[1]))
+    handle.stop()
+
+
+@dataclass(frozen=True)
+class Target:
+    url: str
+    port: int
 
 
 async def _set_delay(url: str, delay_ms: float) -> None:
@@ -77,7 +91,7 @@ async def _wait_baseline(path: Path, timeout: float) -> float:
     raise AssertionError("monitor never learned a p95 baseline")
 
 
-async def scenario(tmp: Path, target: Proc) -> None:
+async def scenario(tmp: Path, target: Target) -> None:
     webhook = await WebhookReceiver().start()
     am = start_alertmanager(tmp, webhook.url)
     prom = start_prometheus(tmp, {"hook_receiver": [f"127.0.0.1:{target.port}"]})
@@ -113,6 +127,6 @@ async def scenario(tmp: Path, target: Proc) -> None:
 
 
 def test_slowdown_warning_reaches_webhook_through_alertmanager_and_resolves(
-    tmp_path: Path, target: Proc
+    tmp_path: Path, target: Target
 ) -> None:
     asyncio.run(asyncio.wait_for(scenario(tmp_path, target), 120))
