@@ -82,3 +82,9 @@ def test_env_interpolation_and_missing_file(tmp_path, monkeypatch) -> None:  # t
 )  # fmt: skip
 def test_durations(text: str, seconds: float) -> None:
     assert duration_seconds(text) == seconds
+
+
+def test_example_config_loads() -> None:
+    root = __import__("pathlib").Path(__file__).resolve().parents[2]
+    config = load_config(root / "examples" / "monitoring_config.yaml")
+    assert config.slos[0].objective == 0.999
