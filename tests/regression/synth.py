@@ -24,7 +24,7 @@ def ar1(rng: np.random.Generator, n: int, rho: float, sd: float) -> np.ndarray:
     return out
 
 
-def test_result(
+def make_result(
     seed: int,
     *,
     name: str = "api_load",

@@ -36,6 +36,8 @@ class IntervalData:
 class TestRun:
     """One test's result from one document."""
 
+    __test__ = False  # not a pytest test class
+
     suite: str | None
     test_name: str
     source: str

@@ -289,8 +289,8 @@ def minimum_detectable_effect(
 
 def change_points(values: Sequence[float], alpha: float = 0.01, min_size: int = 3) -> list[int]:
     """Indices where the mean shifts: binary segmentation, each split chosen by the largest
-    Welch t statistic and kept only if its Bonferroni-corrected p-value is below ``alpha``
-    (the t-test flavour of E-divisive used by Otava/Hunter)."""
+    Student t statistic (pooled variance) and kept only if its Bonferroni-corrected
+    p-value is below ``alpha`` (the t-test flavour of E-divisive used by Otava/Hunter)."""
     x = np.asarray(values, dtype=np.float64)
     found: list[int] = []
     _segment(x, 0, alpha, min_size, found)
@@ -303,7 +303,7 @@ def _segment(x: FloatArray, offset: int, alpha: float, min_size: int, found: lis
         return
     best_p, best_k = 1.0, -1
     for k in range(min_size, n - min_size + 1):
-        p = _welch_p(x[:k], x[k:])
+        p = _t_p(x[:k], x[k:])
         if p < best_p:
             best_p, best_k = p, k
     if best_k < 0 or best_p * (n - 2 * min_size + 1) >= alpha:
@@ -313,9 +313,9 @@ def _segment(x: FloatArray, offset: int, alpha: float, min_size: int, found: lis
     _segment(x[best_k:], offset + best_k, alpha, min_size, found)
 
 
-def _welch_p(a: FloatArray, b: FloatArray) -> float:
+def _t_p(a: FloatArray, b: FloatArray) -> float:
     if np.ptp(a) == 0 and np.ptp(b) == 0:
         return 0.0 if a[0] != b[0] else 1.0
-    res = sps.ttest_ind(a, b, equal_var=False)
+    res = sps.ttest_ind(a, b, equal_var=True)
     p = float(res.pvalue)
     return p if math.isfinite(p) else 1.0
