@@ -45,7 +45,9 @@ def test_page_is_self_contained(results_dir: Path) -> None:
 
 def test_hostile_strings_are_escaped_server_side(tmp_path: Path) -> None:
     hostile = '</script><script>alert(1)</script>"><img src=x onerror=alert(1)>'
-    synthetic.write_report(tmp_path, synthetic.make_report(synthetic.default_specs(5), hostile=hostile))
+    synthetic.write_report(
+        tmp_path, synthetic.make_report(synthetic.default_specs(5), hostile=hostile)
+    )
     page = html.render_html(load_results(results_dir=tmp_path))
     assert hostile not in page
     assert "<img src=x" not in page
@@ -89,7 +91,9 @@ def opened(browser: Any, path: Path, width: int = 1400) -> Iterator[tuple[Any, P
     # Page-level hooks: any script that runs alert/confirm/prompt is recorded.
     page.add_init_script(
         "window.__xss = [];"
-        "['alert','confirm','prompt'].forEach(n => { window[n] = m => { window.__xss.push(String(m)); }; });"
+        "['alert','confirm','prompt'].forEach(n => {"
+        "  window[n] = m => { window.__xss.push(String(m)); };"
+        "});"
     )
     try:
         page.goto(path.as_uri())
@@ -123,8 +127,19 @@ def test_report_renders_every_chart_with_data(
         charts = page.evaluate(CHART_STATS)
         page.screenshot(path=str(artifacts / "report_small.png"), full_page=True)
     ids = {c["id"] for c in charts}
-    for expected in ("t0-latency", "t0-throughput", "t0-spectrum", "t0-resources", "t1-errors",
-                     "t1-stress", "t2-spike", "t3-drift", "t3-growth", "t5-patterns", "t5-learning"):
+    for expected in (
+        "t0-latency",
+        "t0-throughput",
+        "t0-spectrum",
+        "t0-resources",
+        "t1-errors",
+        "t1-stress",
+        "t2-spike",
+        "t3-drift",
+        "t3-growth",
+        "t5-patterns",
+        "t5-learning",
+    ):
         assert expected in ids
     for chart in charts:
         assert chart["points"] > 1, chart
@@ -157,7 +172,10 @@ def test_legend_toggles_a_series_and_hover_reads_values(
         time_value = chart.locator(".u-legend .u-series").first.locator(".u-value").inner_text()
         assert re.fullmatch(r"0:\d\d", time_value), time_value
         # Drag to zoom on time: the x range narrows.
-        span = "() => { const s = window.__report.charts.find(c => c.id === 't0-latency').chart.scales.x; return s.max - s.min; }"
+        span = (
+            "() => { const s = window.__report.charts.find(c => c.id === 't0-latency')"
+            ".chart.scales.x; return s.max - s.min; }"
+        )
         before = page.evaluate(span)
         page.mouse.move(box["x"] + box["width"] * 0.3, box["y"] + 20)
         page.mouse.down()
@@ -197,8 +215,12 @@ def test_no_script_from_results_runs(browser: Any, tmp_path: Path, hostile: str)
 def test_several_runs_get_a_picker(
     browser: Any, tmp_path: Path, small_report: dict[str, Any]
 ) -> None:
-    old = synthetic.make_report(synthetic.default_specs(10)[:1], suite="synthetic", seed=3,
-                                started=synthetic.datetime(2024, 4, 1, tzinfo=synthetic.UTC))
+    old = synthetic.make_report(
+        synthetic.default_specs(10)[:1],
+        suite="synthetic",
+        seed=3,
+        started=synthetic.datetime(2024, 4, 1, tzinfo=synthetic.UTC),
+    )
     synthetic.write_report(tmp_path, old)
     synthetic.write_report(tmp_path, small_report)
     out = html.write_html(load_results(results_dir=tmp_path), tmp_path / "r.html")
@@ -223,17 +245,27 @@ def test_baseline_comparison_overlays(
     compare = {
         "baseline_results": "baseline",
         "comparisons": [
-            {"test": "hook_receiver_load", "metric": "p95", "baseline": 30.0, "current": 36.0,
-             "ratio": 1.2, "ci": [1.15, 1.25], "verdict": "REGRESSION"},
+            {
+                "test": "hook_receiver_load",
+                "metric": "p95",
+                "baseline": 30.0,
+                "current": 36.0,
+                "ratio": 1.2,
+                "ci": [1.15, 1.25],
+                "verdict": "REGRESSION",
+            },
         ],
     }
     compare_path = tmp_path / "regression.json"
     compare_path.write_text(json.dumps(compare))
-    out = html.write_html(load_results(results_dir=current_dir), tmp_path / "r.html", compare, tmp_path)
+    out = html.write_html(
+        load_results(results_dir=current_dir), tmp_path / "r.html", compare, tmp_path
+    )
     with opened(browser, out) as (page, log):
         assert "REGRESSION" in page.inner_text("section.compare")
         overlays = page.evaluate(
-            "window.__report.charts.filter(c => c.id.startsWith('compare-')).map(c => c.chart.data.length)"
+            "window.__report.charts.filter(c => c.id.startsWith('compare-'))"
+            ".map(c => c.chart.data.length)"
         )
     assert len(overlays) == len(small_report["test_results"])
     assert all(n == 3 for n in overlays)  # time, baseline, current
@@ -259,10 +291,15 @@ def test_one_hour_report_renders_in_time(browser: Any, tmp_path: Path, artifacts
 
 @pytest.mark.browser
 @pytest.mark.parametrize("payload", [p.values[0] for p in XSS_CASES[:3]])
-def test_the_alert_hook_detects_an_unescaped_page(browser: Any, tmp_path: Path, payload: str) -> None:
+def test_the_alert_hook_detects_an_unescaped_page(
+    browser: Any, tmp_path: Path, payload: str
+) -> None:
     # The detector itself must work, or the XSS test above could not fail.
     page_path = tmp_path / "raw.html"
-    page_path.write_text(f'<html><body><div title="">{payload}</div><script>document.body.setAttribute("data-ready", "1")</script></body></html>')
+    page_path.write_text(
+        f'<html><body><div title="">{payload}</div>'
+        '<script>document.body.setAttribute("data-ready", "1")</script></body></html>'
+    )
     with opened(browser, page_path) as (page, _log):
         page.wait_for_function("window.__xss.length > 0", timeout=5_000)
         assert page.evaluate("window.__xss") == ["1"]

@@ -29,16 +29,20 @@ def test_finds_every_report_oldest_first(tmp_path: Path, small_report: dict[str,
 
 
 BAD_INPUTS = [
-    pytest.param("{\n  \"suite_name\": 1,\n  oops\n}", r":3: invalid JSON", id="bad-json-names-line"),
+    pytest.param('{\n  "suite_name": 1,\n  oops\n}', r":3: invalid JSON", id="bad-json-names-line"),
     pytest.param("[1, 2]", "not a results document", id="not-an-object"),
     pytest.param('{"suite_name": "s"}', "test_results: missing", id="no-test-results"),
-    pytest.param('{"suite_name": "s", "test_results": {}}', "expected a list", id="results-not-list"),
+    pytest.param(
+        '{"suite_name": "s", "test_results": {}}', "expected a list", id="results-not-list"
+    ),
     pytest.param(
         '{"schema_version": 9, "suite_name": "s", "test_results": []}',
         "schema_version: unsupported value 9",
         id="future-schema",
     ),
-    pytest.param('{"suite_name": "s", "test_results": [{}]}', r"test_results\[0\].test_name", id="no-name"),
+    pytest.param(
+        '{"suite_name": "s", "test_results": [{}]}', r"test_results\[0\].test_name", id="no-name"
+    ),
 ]
 
 
@@ -87,7 +91,9 @@ def test_intervals_come_from_jsonl_when_the_document_has_none(
         assert test["intervals"] == original["intervals"]
 
 
-def test_corrupt_middle_jsonl_line_is_an_error(tmp_path: Path, small_report: dict[str, Any]) -> None:
+def test_corrupt_middle_jsonl_line_is_an_error(
+    tmp_path: Path, small_report: dict[str, Any]
+) -> None:
     path = synthetic.write_report(tmp_path, small_report, stream_intervals=True)
     first = small_report["test_results"][0]["test_name"]
     stream = path.with_name(f"{path.stem}.{first}.intervals.jsonl")
