@@ -29,7 +29,7 @@ MAX_GRAMS_PER_SERVICE = 200_000  # memory bound: stop tracking new grams beyond 
 class Floors:
     min_support: int = 5
     min_confidence: float = 0.6
-    significance: float = 0.01
+    significance: float = 0.001
 
 
 @dataclass

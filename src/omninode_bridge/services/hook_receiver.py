@@ -241,7 +241,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--significance",
         type=float,
-        default=0.01,
+        default=0.001,
         help="Bonferroni-corrected chance level a sequence must beat (1 = off)",
     )
     p.add_argument("--burst-window-s", type=float, default=10.0)

@@ -80,7 +80,7 @@ async def register(request: web.Request) -> web.Response:
     registry = request.app[REGISTRY]
     record = parse_service(body_object(await read_json(request)), registry.default_ttl_s, now_ms())
     registry.store.upsert(record)
-    request.app[common.STATE].log.info("registered", extra={"name": record.name})
+    request.app[common.STATE].log.info("registered", extra={"registered": record.name})
     return web.json_response(record.to_json(), status=201)
 
 
