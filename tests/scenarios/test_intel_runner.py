@@ -19,7 +19,6 @@ import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -28,6 +27,7 @@ import pytest
 
 from omninode_bridge.config.model import TestConfig
 from omninode_bridge.scenarios.intelligence import IntelligenceOutcome, run_intelligence_test
+from omninode_bridge.services.launcher import start_services
 
 HERE = Path(__file__).resolve()
 
@@ -36,18 +36,6 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
-
-
-def _wait_healthy(url: str, proc: subprocess.Popen[bytes], timeout: float = 15.0) -> None:
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if proc.poll() is not None:
-            raise RuntimeError(f"{url} exited with {proc.returncode}")
-        with contextlib.suppress(OSError), urllib.request.urlopen(url + "/health", timeout=1) as r:
-            if r.status == 200:
-                return
-        time.sleep(0.05)
-    raise RuntimeError(f"{url} not healthy after {timeout}s")
 
 
 def _stop(proc: subprocess.Popen[bytes]) -> None:
@@ -62,38 +50,12 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
 
 @contextlib.contextmanager
 def hook_receiver(data_dir: Path, *flags: str) -> Iterator[str]:
-    """A real hook receiver (via the services launcher when present); yields its base URL."""
-    try:
-        from omninode_bridge.services.launcher import start_services
-    except ImportError:
-        start_services = None
-    if start_services is not None:
-        extra = {"hook_receiver": list(flags)}
-        with start_services(
-            "127.0.0.1", data_dir=str(data_dir), extra_args=extra, only=["hook_receiver"]
-        ) as handle:
-            yield handle.base_urls["hook_receiver"]
-        return
-    port = _free_port()
-    argv = [
-        sys.executable,
-        "-m",
-        "omninode_bridge.services.hook_receiver",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--data-dir",
-        str(data_dir),
-        *flags,
-    ]
-    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        url = f"http://127.0.0.1:{port}"
-        _wait_healthy(url, proc)
-        yield url
-    finally:
-        _stop(proc)
+    """A real hook receiver started by the services launcher; yields its base URL."""
+    extra = {"hook_receiver": list(flags)}
+    with start_services(
+        "127.0.0.1", data_dir=str(data_dir), extra_args=extra, only=["hook_receiver"]
+    ) as handle:
+        yield handle.base_urls["hook_receiver"]
 
 
 @contextlib.contextmanager
@@ -316,6 +278,45 @@ def test_unreachable_target_fails_fast(kind: str) -> None:
     assert time.monotonic() - started < 5
     assert len(out.errors) == 1 and "the target is unreachable" in out.errors[0]
     assert url in out.errors[0]
+
+
+@pytest.fixture(scope="module")
+def silent_url() -> Iterator[str]:
+    from tests.servers import start_server
+
+    with start_server("silent") as server:
+        yield server.url
+
+
+@pytest.mark.parametrize(
+    ("kind", "method", "path"),
+    [
+        pytest.param("pattern_discovery", "GET", "/patterns", id="patterns"),
+        pytest.param("event_processing", "GET", "/events", id="events"),
+        pytest.param("prediction", "GET", "/model/stats", id="model-stats"),
+        pytest.param("learning_update", "POST", "/predict", id="predict"),
+    ],
+)
+def test_silent_target_costs_one_timeout(
+    silent_url: str, kind: str, method: str, path: str
+) -> None:
+    """A target that accepts connections and never answers: bounded by the case's timeout."""
+    started = time.monotonic()
+    out = run(make_test([{"type": kind, "timeout": 1}]), silent_url)
+    elapsed = time.monotonic() - started
+    assert 0.9 <= elapsed < 4
+    assert out.errors == [
+        f"{kind}: {method} {silent_url}{path} failed (timeout after 1s): "
+        f"the target's {_PURPOSE[path]} endpoint does not answer"
+    ]
+
+
+_PURPOSE = {
+    "/patterns": "pattern-discovery",
+    "/events": "event-query",
+    "/model/stats": "model-stats",
+    "/predict": "prediction",
+}
 
 
 def test_custom_paths_are_used(tmp_path: Path) -> None:

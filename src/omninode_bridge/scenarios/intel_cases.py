@@ -158,7 +158,8 @@ async def _observe(
 
 async def pattern_discovery(ctx: CaseContext) -> CaseResult:
     stream = ctx.stream()
-    first = await ctx.client.json("GET", "patterns", params={"since": f"{time.time() * 1000:.0f}"})
+    since = {"since": f"{time.time() * 1000:.0f}"}
+    first = await ctx.client.json("GET", "patterns", params=since, required=True)
     watch = PatternWatch(since=_server_now(first))
     deadline = _Deadline(ctx.case.timeout)
 
@@ -220,7 +221,8 @@ def _acked_seqs(records: Sequence[Sent]) -> list[tuple[int, Sent]]:
 
 async def event_processing(ctx: CaseContext) -> CaseResult:
     stream = ctx.stream()
-    await ctx.client.json("GET", "events", params={"service": stream.services[0], "limit": "1"})
+    params = {"service": stream.services[0], "limit": "1"}
+    await ctx.client.json("GET", "events", params=params, required=True)
     watch = EventWatch(stream.services, await read_processed(ctx.client))
     acked: list[tuple[int, Sent]] = []
     deadline = _Deadline(ctx.case.timeout)
@@ -281,8 +283,8 @@ async def _settle_history(ctx: CaseContext, before: float | None, added: int) ->
     return False
 
 
-async def _events_seen(client: IntelClient) -> float | None:
-    body = await client.json("GET", "model_stats")
+async def _events_seen(client: IntelClient, *, required: bool = False) -> float | None:
+    body = await client.json("GET", "model_stats", required=required)
     value = body.get("events_seen") if body else None
     return float(value) if isinstance(value, int | float) else None
 
@@ -296,14 +298,14 @@ def _predicted(reply: Reply | None) -> list[str] | None:
     return [str(p.get("event")) for p in items if isinstance(p, Mapping)]
 
 
-async def _ask(ctx: CaseContext, probe: Probe) -> Reply:
+async def _ask(ctx: CaseContext, probe: Probe, *, required: bool = False) -> Reply:
     body = {"service": probe.service, "recent_events": list(probe.recent_events), "top_k": 3}
-    return await ctx.client.call("POST", "predict", json=body)
+    return await ctx.client.call("POST", "predict", json=body, required=required)
 
 
 async def prediction(ctx: CaseContext) -> CaseResult:
     stream = ctx.stream()
-    before = await _events_seen(ctx.client)
+    before = await _events_seen(ctx.client, required=True)
     history = await send_stream(ctx, stream)
     settled = await _settle_history(ctx, before, len(ok_replies(history)))
     probes = make_probes(stream, ctx.case.prediction_count, seed=ctx.case.seed)
@@ -346,7 +348,7 @@ async def _accuracy(ctx: CaseContext, probes: Sequence[Probe]) -> tuple[float | 
 
     if not probes:
         return None, None
-    first = _predicted(await _ask(ctx, probes[0]))  # alone: a missing endpoint stops here
+    first = _predicted(await _ask(ctx, probes[0], required=True))  # alone: fail fast
     predicted = [first, *await asyncio.gather(*(one(p) for p in probes[1:]))]
     expected = [p.expected for p in probes]
     return im.top_k_accuracy(predicted, expected, 1), im.top_k_accuracy(predicted, expected, 3)

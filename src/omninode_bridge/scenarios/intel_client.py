@@ -95,8 +95,13 @@ class IntelClient:
         json: Any = None,
         params: Mapping[str, str] | None = None,
         timeout: float | None = None,
+        required: bool = False,
     ) -> Reply:
-        """One request; missing endpoint or unreachable target raises ``EndpointMissing``."""
+        """One request; missing endpoint or unreachable target raises ``EndpointMissing``.
+
+        ``required`` (a case's first request): no answer in time is fatal too, so a silent
+        target costs one timeout, not one per request.
+        """
         url = self.url(key)
         bound = aiohttp.ClientTimeout(total=timeout) if timeout else self.timeout
         self.counters.requests += 1
@@ -113,6 +118,12 @@ class IntelClient:
                 f"{method} {url} failed ({exc.os_error.strerror or exc}): the target is unreachable"
             ) from exc
         except (aiohttp.ClientError, TimeoutError) as exc:
+            if required:
+                self.counters.fatal += 1
+                raise EndpointMissing(
+                    f"{method} {url} failed ({_kind(exc)} after {bound.total:g}s): "
+                    f"the target's {PURPOSE.get(key, key)} endpoint does not answer"
+                ) from exc
             self.counters.fail(f"{method} {self.paths[key]}: {_kind(exc)}")
             return Reply(0, None, sent, time.perf_counter())
         return self._check(method, key, url, reply)
@@ -129,10 +140,16 @@ class IntelClient:
         return reply
 
     async def json(
-        self, method: str, key: str, *, body: Any = None, params: Mapping[str, str] | None = None
+        self,
+        method: str,
+        key: str,
+        *,
+        body: Any = None,
+        params: Mapping[str, str] | None = None,
+        required: bool = False,
     ) -> Mapping[str, Any] | None:
         """The JSON object of a successful reply, else None."""
-        reply = await self.call(method, key, json=body, params=params)
+        reply = await self.call(method, key, json=body, params=params, required=required)
         if 200 <= reply.status < 300 and isinstance(reply.body, Mapping):
             return reply.body
         return None
