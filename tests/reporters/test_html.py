@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -277,16 +276,17 @@ def test_baseline_comparison_overlays(
 def test_one_hour_report_renders_in_time(browser: Any, tmp_path: Path, artifacts: Path) -> None:
     synthetic.write_report(tmp_path, synthetic.make_report(synthetic.one_hour_specs()))
     out = html.write_html(load_results(results_dir=tmp_path), tmp_path / "hour.html")
-    started = time.perf_counter()
     with opened(browser, out) as (page, log):
-        elapsed = time.perf_counter() - started
+        page.wait_for_selector("body[data-painted='1']")
+        elapsed_ms = page.evaluate("window.__report.paintedMs")
         charts = page.evaluate(CHART_STATS)
         page.screenshot(path=str(artifacts / "report_one_hour.png"))
     assert log.console_errors == []
     assert sum(1 for c in charts if c["points"] == 3600) >= 15
     assert all(c["inked"] > 1000 for c in charts)
-    # The benchmark states the figure (< 2 s); this guard allows for a loaded CI machine.
-    assert elapsed < 4.0, elapsed
+    # Navigation start to the frame after every chart is drawn. The benchmark states the
+    # figure against the 2 s limit; this guard allows for a loaded CI machine.
+    assert elapsed_ms < 4000, elapsed_ms
 
 
 @pytest.mark.browser

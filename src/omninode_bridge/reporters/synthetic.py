@@ -647,7 +647,9 @@ def _document(
             "failed_tests": len(tests) - passed,
             "success_rate": passed / len(tests) if tests else 0.0,
             "overall_response_time_p95": max(p95s) if p95s else 0.0,
-            "average_throughput": float(np.mean([t["metrics"]["throughput"] for t in tests] or [0.0])),
+            "average_throughput": float(
+                np.mean([t["metrics"]["throughput"] for t in tests] or [0.0])
+            ),
             "total_duration": sum(t["duration"] for t in tests),
             "invalid_tests": invalid,
             "aborted": False,

@@ -442,7 +442,13 @@
     if (picker) picker.addEventListener("change", function () { show(Number(picker.value.replace("run", ""))); });
     if (DATA.runs.length) show(0);
     STATE.ready = true;
+    STATE.readyMs = performance.now();  // from navigation start: parse + data + all charts
     document.body.setAttribute("data-ready", "1");
+    // uPlot commits its drawing in a microtask; the next frame comes after all of it.
+    requestAnimationFrame(function () {
+      STATE.paintedMs = performance.now();
+      document.body.setAttribute("data-painted", "1");
+    });
   }
   start();
 })();
