@@ -103,8 +103,9 @@ async def scenario(tmp: Path, target: Target) -> None:
     run = asyncio.create_task(monitor.run(stop))
     try:
         baseline = await _wait_baseline(tmp / "baseline.json", 30)
-        assert 0 < baseline < 50  # fast requests: p95 interpolated inside the first buckets
-        await _set_delay(target.url, 150)
+        assert baseline > 0
+        # well past 1.5x whatever this shared machine gave as the baseline p95
+        await _set_delay(target.url, min(max(200.0, 4 * baseline), 2000.0))
         firing = await webhook.wait_for("firing", "ResponseTimeDegradation", 40)
         assert firing["labels"]["severity"] == "warning"
         assert firing["labels"]["metric"] == "p95_response_time"
