@@ -25,11 +25,13 @@ from typing import Any
 
 import pytest
 
+from omninode_bridge.config.loader import load_config
 from omninode_bridge.config.model import TestConfig
 from omninode_bridge.scenarios.intelligence import IntelligenceOutcome, run_intelligence_test
 from omninode_bridge.services.launcher import start_services
 
 HERE = Path(__file__).resolve()
+REPO = HERE.parents[2]
 
 
 def _free_port() -> int:
@@ -153,6 +155,30 @@ def test_seed_intelligence_suite_reports_real_figures(tmp_path: Path) -> None:
     assert (
         _verdict(out, "max_pattern_discovery_time")["actual"] == fig["avg_pattern_discovery_time"]
     )
+
+
+def test_seed_example_config_suite_runs_as_written(tmp_path: Path) -> None:
+    """examples/performance_test_config.yaml's intelligence_performance test, unchanged."""
+    config = load_config(REPO / "examples" / "performance_test_config.yaml")
+    suite = config.performance_testing.test_suites["intelligence_performance"]
+    (test,) = suite.tests
+    with hook_receiver(tmp_path) as url:
+        out = run(test, url)
+    fig = out.intelligence
+    assert out.errors == []
+    assert [c["type"] for c in fig["cases"]] == [
+        "pattern_discovery",
+        "event_processing",
+        "prediction",
+    ]
+    assert fig["recall"] == 1.0 and fig["top1_accuracy"] is not None
+    assert fig["pattern_discovery_time"]["min"] < fig["pattern_discovery_time"]["max"]
+    assert fig["event_end_to_end_latency"]["count"] == 500
+    assert [c["name"] for c in out.criteria] == [
+        "intelligence.max_pattern_discovery_time",
+        "intelligence.max_event_processing_time",
+    ]
+    assert out.criteria[0]["actual"] == fig["avg_pattern_discovery_time"] > 0
 
 
 # ------------------------------------------------------------------ figures follow reality

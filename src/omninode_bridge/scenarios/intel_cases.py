@@ -122,6 +122,11 @@ def _latencies(records: Sequence[Sent]) -> list[float | None]:
     return [r.reply.done - r.intended for _, r in ok_replies(records) if r.reply is not None]
 
 
+def _send_lags(records: Sequence[Sent]) -> list[float | None]:
+    """Actual send minus intended send (s): how well the generator kept its schedule."""
+    return [r.reply.sent - r.intended for r in records if r.reply is not None]
+
+
 class _Deadline:
     """No deadline while sending; ``timeout`` seconds after the last send once it ends."""
 
@@ -203,6 +208,7 @@ def _discovery_result(stream: IntelStream, records: list[Sent], watch: PatternWa
         "discovered_in_namespace": match.explained + match.unexplained,
         "false_positives": match.unexplained,
         "ack_latency": im.percentiles(im.to_ms(_latencies(records))),
+        "send_lag": im.percentiles(im.to_ms(_send_lags(records))),
     }
     found = sum(d is not None for d in match.found)
     counts = {"explained": match.explained, "unexplained": match.unexplained}
@@ -264,6 +270,7 @@ def _processing_result(
         "completed": sum(d is not None for d in done),
         "end_to_end_signal": "events+processed" if watch.baseline is not None else "events",
         "ack_latency": im.percentiles(ack),
+        "send_lag": im.percentiles(im.to_ms(_send_lags(records))),
         "end_to_end_latency": im.percentiles(e2e),
         "server_processing_mean": watch.server_mean_ms(),
     }
@@ -326,6 +333,7 @@ async def prediction(ctx: CaseContext) -> CaseResult:
         "history_events": len(history),
         "history_settled": settled,
         "latency": im.percentiles(latency),
+        "send_lag": im.percentiles(im.to_ms(_send_lags(records))),
         "top1_accuracy": top1,
         "top3_accuracy": top3,
     }
