@@ -24,11 +24,12 @@ def export_formats(
         if "csv" in formats:
             from omninode_bridge.reporters.csv_export import write_csv
 
-            written.extend(write_csv(document, stem))
+            written.extend(write_csv(document, report.parent))
         if "html" in formats:
             from omninode_bridge.reporters.html import write_html
+            from omninode_bridge.reporters.loading import load_report
 
-            written.append(write_html([document], stem.with_suffix(".html")))
+            written.append(write_html([load_report(report)], stem.with_suffix(".html")))
         if "junit" in formats:
             from omninode_bridge.reporters.junit import write_junit
 

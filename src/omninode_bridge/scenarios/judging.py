@@ -6,6 +6,7 @@ code whatever the number of workers.
 
 from __future__ import annotations
 
+import resource
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -30,6 +31,13 @@ def generator_cpu_percent(run: HttpRun) -> float | None:
     if run.stats is None or run.stats.wall_s <= 0:
         return None
     return 100.0 * run.stats.cpu_s / (run.stats.wall_s * max(1, run.workers))
+
+
+def generator_max_rss_mb() -> float:
+    """Peak RSS of the generator (this process, or its largest worker process)."""
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    workers = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return max(own, workers) / 1024.0
 
 
 def resource_stats(samples: Sequence[Mapping[str, Any]]) -> dict[str, dict[str, float]]:
@@ -132,6 +140,7 @@ def judge_http_run(run: HttpRun) -> dict[str, Any]:
         endpoints=rows,
         generator_cpu_percent=generator_cpu_percent(run),
     )
+    metrics["generator_max_rss_mb"] = generator_max_rss_mb()
     custom = metrics["custom_metrics"]
     custom.update(resource_stats(run.resource_samples))
     custom.update(type_analysis(run, intervals))
