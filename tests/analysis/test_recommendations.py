@@ -99,6 +99,13 @@ DATA_CASES = [
         [],
         "50 of 1000 scheduled requests (5.0%) got no connection slot in time",
     ),
+    (
+        "generator-lagging",
+        "load",
+        {"generator_cpu_percent": 3.0, "send_lag_us": {"p99": 29200}},
+        ["the generator could not keep its schedule: send lag p99 29.2 ms (limit 10 ms)"],
+        "the generator fell behind its schedule (send lag p99 29.2 ms)",
+    ),
     ("timeouts", "load", {"requests": 100, "errors_by_kind": {"timeout": 7}}, [], "7 timeout"),
 ]
 

@@ -141,10 +141,18 @@ def _endurance(metrics: Metrics) -> list[str]:
 
 def _generator(metrics: Metrics, invalid_reasons: Sequence[str]) -> list[str]:
     cpu = num(metrics.get("generator_cpu_percent"))
-    busy = cpu is not None and cpu > GENERATOR_BUSY_PERCENT
-    if busy or any("generator" in r for r in invalid_reasons):
-        cited = f" (generator CPU {cpu:.0f}% of a core)" if cpu is not None else ""
-        return [f"the generator was the bottleneck: add --workers{cited}"]
+    if cpu is not None and cpu > GENERATOR_BUSY_PERCENT:
+        return [
+            f"the generator was the bottleneck: add --workers (generator CPU {cpu:.0f}% of a core)"
+        ]
+    lag = num(dig(metrics, "send_lag_us", "p99"))
+    if lag is not None and any("schedule" in r or "send lag" in r for r in invalid_reasons):
+        return [
+            f"the generator fell behind its schedule (send lag p99 {lag / 1000:.1f} ms): "
+            "add --workers or run it on a less busy machine"
+        ]
+    if any("generator" in r for r in invalid_reasons):
+        return ["the generator was the bottleneck: add --workers"]
     return []
 
 
