@@ -77,8 +77,7 @@ def nginx(tmp_path: Path) -> Iterator[Nginx]:
     port = free_port()
     conf = tmp_path / "nginx.conf"
     conf.write_text(NGINX_CONF.format(dir=tmp_path, port=port))
-    proc = subprocess.Popen([binary, "-c", str(conf), "-p", str(tmp_path)],
-                            stderr=subprocess.PIPE)
+    proc = subprocess.Popen([binary, "-c", str(conf), "-p", str(tmp_path)], stderr=subprocess.PIPE)
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
         try:
@@ -105,7 +104,10 @@ class CliRun:
 def run_cli(*args: str, timeout: float = 120, cwd: Path | None = None) -> CliRun:
     proc = subprocess.run(
         [sys.executable, "-m", "omninode_bridge", *args],
-        capture_output=True, text=True, timeout=timeout, cwd=cwd or REPO,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=cwd or REPO,
     )
     return CliRun(proc.returncode, proc.stdout, proc.stderr)
 

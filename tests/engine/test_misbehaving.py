@@ -16,8 +16,19 @@ SCHEDULED = RATE * SECONDS
 
 def load(url: str, tmp_path: Path, *extra: str, rate: int = RATE) -> dict[str, Any]:
     out = tmp_path / "r.json"
-    run = run_cli("load", url, "--rate", str(rate), "-d", f"{SECONDS}s", "--timeout", "1s",
-                  "--json", str(out), *extra)
+    run = run_cli(
+        "load",
+        url,
+        "--rate",
+        str(rate),
+        "-d",
+        f"{SECONDS}s",
+        "--timeout",
+        "1s",
+        "--json",
+        str(out),
+        *extra,
+    )
     assert run.code == 0, run.stderr
     assert "Traceback" not in run.stderr
     result = load_json(out)
@@ -49,8 +60,18 @@ def test_timeouts_keep_their_true_duration(tmp_path: Path) -> None:
 def test_big_body_is_read_and_counted(tmp_path: Path) -> None:
     out = tmp_path / "big.json"
     with start_server("big_body") as server:
-        run = run_cli("load", server.url + "/", "--rate", "2", "-d", "3s", "--json", str(out),
-                      "--max-body", "20MiB")
+        run = run_cli(
+            "load",
+            server.url + "/",
+            "--rate",
+            "2",
+            "-d",
+            "3s",
+            "--json",
+            str(out),
+            "--max-body",
+            "20MiB",
+        )
     assert run.code == 0, run.stderr
     m = load_json(out)["metrics"]
     assert m["errors_by_kind"] == {}
@@ -76,9 +97,25 @@ def test_server_going_away_gives_connect_errors(tmp_path: Path) -> None:
     server = start_server("capacity", service_ms=1, concurrency=100)
     out = tmp_path / "gone.json"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "omninode_bridge", "load", server.url + "/", "--rate", "100",
-         "-d", "4s", "--timeout", "1s", "--json", str(out)],
-        cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-m",
+            "omninode_bridge",
+            "load",
+            server.url + "/",
+            "--rate",
+            "100",
+            "-d",
+            "4s",
+            "--timeout",
+            "1s",
+            "--json",
+            str(out),
+        ],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     assert proc.stdout is not None
     first_line = proc.stdout.readline()  # printed after the first second of load

@@ -16,8 +16,9 @@ def test_latency_from_intended_start_sees_the_stall(tmp_path: Path) -> None:
     so P(latency > x) = 0.2·(1 − x): analytic p99 = 0.95 s, p90 = 0.5 s, p50 ≈ normal."""
     out = tmp_path / "stall.json"
     with start_server("stall") as server:
-        run = run_cli("load", server.url + "/", "--rate", "300", "-d", "10s",
-                      "-c", "1000", "--json", str(out))
+        run = run_cli(
+            "load", server.url + "/", "--rate", "300", "-d", "10s", "-c", "1000", "--json", str(out)
+        )
     assert run.code == 0, run.stderr
     metrics = load_json(out)["metrics"]
     latency, service = metrics["latency_ms"], metrics["service_time_ms"]
@@ -34,8 +35,9 @@ def test_pool_limit_shows_up_in_latency_not_in_silence(tmp_path: Path) -> None:
     keeps the queueing, the service time does not, and nothing is silently skipped."""
     out = tmp_path / "stall-pool.json"
     with start_server("stall") as server:
-        run = run_cli("load", server.url + "/", "--rate", "300", "-d", "10s",
-                      "-c", "20", "--json", str(out))
+        run = run_cli(
+            "load", server.url + "/", "--rate", "300", "-d", "10s", "-c", "20", "--json", str(out)
+        )
     assert run.code == 0, run.stderr
     m = load_json(out)["metrics"]
     assert m["latency_ms"]["p99"] > 900
@@ -45,11 +47,17 @@ def test_pool_limit_shows_up_in_latency_not_in_silence(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     "args",
-    [("--rate", "1500", "-d", "3s"), ("-d", "2s", "-c", "20"), ("-d", "2s", "-w", "2"),
-     ("--rate", "1000", "-d", "3s", "-w", "2")],
+    [
+        ("--rate", "1500", "-d", "3s"),
+        ("-d", "2s", "-c", "20"),
+        ("-d", "2s", "-w", "2"),
+        ("--rate", "1000", "-d", "3s", "-w", "2"),
+    ],
     ids=["open", "closed", "closed-2-workers", "open-2-workers"],
 )
-def test_request_count_equals_nginx_count(nginx: Nginx, tmp_path: Path, args: tuple[str, ...]) -> None:
+def test_request_count_equals_nginx_count(
+    nginx: Nginx, tmp_path: Path, args: tuple[str, ...]
+) -> None:
     out = tmp_path / "r.json"
     before = nginx.handled_requests()
     run = run_cli("load", nginx.url + "/", *args, "--json", str(out))

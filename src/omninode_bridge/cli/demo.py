@@ -29,10 +29,18 @@ def register(subparsers: Any) -> None:
         help="start the reference services and run a one-minute suite against them",
         description=__doc__,
     )
-    parser.add_argument("--output-dir", type=Path, default=Path("demo_results"),
-                        help="where the reports go (default: %(default)s)")
-    parser.add_argument("--duration-scale", type=positive_float, default=1.0,
-                        help="multiply every duration (e.g. 0.5 for a shorter demo)")
+    parser.add_argument(
+        "--output-dir",
+        type=Path,
+        default=Path("demo_results"),
+        help="where the reports go (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--duration-scale",
+        type=positive_float,
+        default=1.0,
+        help="multiply every duration (e.g. 0.5 for a shorter demo)",
+    )
     parser.set_defaults(func=handle)
 
 
@@ -43,16 +51,20 @@ def handle(args: argparse.Namespace) -> int:
         config_path.write_text(text)
         config = load_config(config_path)
         with start_services(data_dir=str(Path(tmp) / "data")) as services:
-            print("🔧 Reference services: "
-                  + ", ".join(f"{k}={v}" for k, v in services.base_urls.items()), flush=True)
+            print(
+                "🔧 Reference services: "
+                + ", ".join(f"{k}={v}" for k, v in services.base_urls.items()),
+                flush=True,
+            )
             options = SuiteOptions(
                 output_dir=args.output_dir,
                 duration_scale=args.duration_scale,
                 base_urls=dict(services.base_urls),
             )
             outcome = uvloop.run(run_suite(config, "demo", options))
-    written = export_formats(outcome.document, outcome.report_path,
-                             config.performance_testing.reporting)
+    written = export_formats(
+        outcome.document, outcome.report_path, config.performance_testing.reporting
+    )
     print("\nReports:")
     print(f"  json  {outcome.report_path}")
     for path in written:

@@ -74,6 +74,12 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "-w", "--workers", type=positive_int, default=1, help="generator processes (default 1)"
     )
+    parser.add_argument(
+        "-k",
+        "--insecure",
+        action="store_true",
+        help="do not verify TLS certificates (self-signed test servers)",
+    )
     parser.add_argument("--json", type=Path, help="write the test result object to FILE")
     parser.set_defaults(func=handle)
 
@@ -108,6 +114,7 @@ def test_config(args: argparse.Namespace) -> TestConfig:
         "workers": args.workers,
         "max_body_bytes": parse_size(args.max_body),
         "recovery_time": 0,
+        "insecure_tls": args.insecure,
     }
     if closed:
         raw.update(model="closed", concurrency=conns)

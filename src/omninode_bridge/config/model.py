@@ -218,6 +218,7 @@ class TestConfig(_Model):
     timeout: PositiveDuration = 30.0
     workers: PositiveInt = 1
     max_body_bytes: Size = 10 * 1024 * 1024
+    insecure_tls: bool = False
     warmup: Duration = 0.0
     # resources and criteria beyond the seed
     resources: ResourcesConfig | None = None

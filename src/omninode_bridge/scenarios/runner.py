@@ -91,6 +91,7 @@ def worker_plan(test: TestConfig, shape: Shape, specs: list[RequestSpec]) -> Wor
             think_time_s=test.think_time,
             timeout_s=test.timeout,
             max_body_bytes=int(test.max_body_bytes),
+            insecure_tls=test.insecure_tls,
         )
     return WorkerPlan(
         requests=tuple(specs),
@@ -99,6 +100,7 @@ def worker_plan(test: TestConfig, shape: Shape, specs: list[RequestSpec]) -> Wor
         max_connections=test.connections or 1024,
         timeout_s=test.timeout,
         max_body_bytes=int(test.max_body_bytes),
+        insecure_tls=test.insecure_tls,
     )
 
 
