@@ -12,7 +12,7 @@ from pathlib import Path
 
 from peerbench import stats
 from peerbench.nginx import start_nginx
-from peerbench.rounds import Sample, alternate, run_once
+from peerbench.rounds import Job, Sample, alternate, run_once
 from peerbench.section import GEN_CPUS, TARGET_CPUS, Section, Settings, timed
 from peerbench.tools import Tool
 
@@ -31,11 +31,19 @@ def steady(s: Sample) -> float | None:
 def build(settings: Settings, tools: Sequence[Tool]) -> Section:
     section = Section("efficiency", "1. Efficiency: closed loop, 50 connections")
     with timed(section), start_nginx(workers=1, cpus=TARGET_CPUS) as nginx:
-        def job(tool: Tool):  # type: ignore[no-untyped-def]
+
+        def job(tool: Tool) -> Job:
             def run(workdir: Path) -> Sample:
                 argv = tool.closed(nginx.url, CONNECTIONS, settings.closed_s, workdir)
-                return run_once(tool, argv, duration_s=settings.closed_s, cpus=GEN_CPUS,
-                                workdir=workdir, counter=nginx.requests_served)
+                return run_once(
+                    tool,
+                    argv,
+                    duration_s=settings.closed_s,
+                    cpus=GEN_CPUS,
+                    workdir=workdir,
+                    counter=nginx.requests_served,
+                )
+
             return run
 
         results = alternate([job(t) for t in tools], settings.rounds)
@@ -53,8 +61,9 @@ def per_round_ratio(mine: list[Sample], ref: list[Sample], get: stats.Getter) ->
     return out
 
 
-def _fill(section: Section, settings: Settings, tools: Sequence[Tool],
-          results: list[list[Sample]]) -> None:
+def _fill(
+    section: Section, settings: Settings, tools: Sequence[Tool], results: list[list[Sample]]
+) -> None:
     names = [t.name for t in tools]
     ref = results[names.index("wrk")] if "wrk" in names else []
     rows = []
@@ -63,8 +72,19 @@ def _fill(section: Section, settings: Settings, tools: Sequence[Tool],
         section.commands.append(samples[0].command)
         section.notes += stats.failures(samples)
     section.body = stats.table(
-        ["tool", "req/s", "CPU µs/req (whole run)", "CPU µs/req (steady)", "p50 ms", "p99 ms",
-         "× wrk (whole)", "× wrk (steady)", "tool count / nginx count"], rows)
+        [
+            "tool",
+            "req/s",
+            "CPU µs/req (whole run)",
+            "CPU µs/req (steady)",
+            "p50 ms",
+            "p99 ms",
+            "× wrk (whole)",
+            "× wrk (steady)",
+            "tool count / nginx count",
+        ],
+        rows,
+    )
     section.notes.append(
         f"{settings.rounds} round(s) of {settings.closed_s:g} s per tool, tools alternating "
         "A B C … A B C; cells are median (min–max). nginx (1 worker) pinned to core 0, "
@@ -73,7 +93,8 @@ def _fill(section: Section, settings: Settings, tools: Sequence[Tool],
         "of the tool's process tree (psutil) over the 15 %–85 % window of the run divided "
         "by the requests nginx counted in that window (stub_status), so start-up cost is out. "
         "`×wrk` is the per-round ratio, median over rounds. h2load and ab do not report "
-        "p99 in a comparable way (h2load: none; ab: whole ms).")
+        "p99 in a comparable way (h2load: none; ab: whole ms)."
+    )
     if "omninode-perf" in names and ref:
         _acceptance(section, results[names.index("omninode-perf")], ref)
 
@@ -83,11 +104,15 @@ def _row(name: str, samples: list[Sample], ref: list[Sample]) -> list[str]:
     ratio_w = per_round_ratio(samples, ref, whole)
     ratio_s = per_round_ratio(samples, ref, steady)
     return [
-        name, stats.med_range(samples, stats.parsed_get("rps")),
-        stats.med_range(samples, whole), stats.med_range(samples, steady),
+        name,
+        stats.med_range(samples, stats.parsed_get("rps")),
+        stats.med_range(samples, whole),
+        stats.med_range(samples, steady),
         stats.med_range(samples, stats.parsed_get("p50_ms")),
         stats.med_range(samples, stats.parsed_get("p99_ms")),
-        _ratio_text(ratio_w), _ratio_text(ratio_s), counts[0] if counts else "—",
+        _ratio_text(ratio_w),
+        _ratio_text(ratio_s),
+        counts[0] if counts else "—",
     ]
 
 
@@ -109,8 +134,14 @@ def _acceptance(section: Section, mine: list[Sample], ref: list[Sample]) -> None
     med_w = statistics.median(ratios_w)
     med_s = statistics.median(ratios_s) if ratios_s else None
     detail = f"{med_w:.2f}× wrk whole process (steady state {stats.fmt(med_s)}×)"
-    section.acceptance.append(("closed loop, 50 conns: CPU/request ≤ 1.3× wrk (whole process)",
-                               med_w <= TARGET_RATIO, detail))
+    section.acceptance.append(
+        (
+            "closed loop, 50 conns: CPU/request ≤ 1.3× wrk (whole process)",
+            med_w <= TARGET_RATIO,
+            detail,
+        )
+    )
     section.reading = (
         f"omninode-perf spends {med_w:.2f}× wrk's CPU per request over the whole process "
-        f"({stats.fmt(med_s)}× in steady state); target ≤ {TARGET_RATIO}×, aim ≤ 1.0×.")
+        f"({stats.fmt(med_s)}× in steady state); target ≤ {TARGET_RATIO}×, aim ≤ 1.0×."
+    )

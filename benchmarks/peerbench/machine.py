@@ -25,8 +25,10 @@ def loadavg() -> float:
 
 def machine_line() -> str:
     mem_gb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    return (f"{os.cpu_count()} cores, {cpu_model()}, {mem_gb:.1f} GiB RAM, "
-            f"Linux {platform.release()}, Python {platform.python_version()}")
+    return (
+        f"{os.cpu_count()} cores, {cpu_model()}, {mem_gb:.1f} GiB RAM, "
+        f"Linux {platform.release()}, Python {platform.python_version()}"
+    )
 
 
 def now_utc() -> str:
@@ -34,6 +36,10 @@ def now_utc() -> str:
 
 
 def git_revision(repo: str) -> str:
-    out = subprocess.run(["git", "-C", repo, "rev-parse", "--short", "HEAD"],
-                         capture_output=True, text=True, check=False)
+    out = subprocess.run(
+        ["git", "-C", repo, "rev-parse", "--short", "HEAD"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     return out.stdout.strip() or "unknown"

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from peerbench import stats
 from peerbench.nginx import Nginx, start_nginx
-from peerbench.rounds import Sample, alternate, run_once
+from peerbench.rounds import Job, Sample, alternate, run_once
 from peerbench.section import GEN_CPUS, TARGET_CPUS, Section, Settings, timed
 from peerbench.tools import OMNI, Tool
 
@@ -33,30 +33,40 @@ def whole_cpu_percent(duration: float) -> stats.Getter:
     return lambda s: 100.0 * s.cpu_s / duration
 
 
-def _job(tool: Tool, nginx: Nginx, rate: float, duration: float):  # type: ignore[no-untyped-def]
+def _job(tool: Tool, nginx: Nginx, rate: float, duration: float) -> Job:
     def run(workdir: Path) -> Sample:
         argv = tool.open(nginx.url, rate, duration, workdir)
         assert argv is not None
-        return run_once(tool, argv, duration_s=duration, cpus=GEN_CPUS, workdir=workdir,
-                        counter=nginx.requests_served)
+        return run_once(
+            tool,
+            argv,
+            duration_s=duration,
+            cpus=GEN_CPUS,
+            workdir=workdir,
+            counter=nginx.requests_served,
+        )
 
     return run
 
 
-def _rows(tools: Sequence[Tool], rate: float, duration: float,
-          results: list[list[Sample]]) -> list[list[str]]:
+def _rows(
+    tools: Sequence[Tool], rate: float, duration: float, results: list[list[Sample]]
+) -> list[list[str]]:
     rows = []
     for tool, samples in zip(tools, results, strict=True):
-        rows.append([
-            f"{rate:,.0f}", tool.name,
-            stats.med_range(samples, rate_error(rate, duration), 2),
-            stats.med_range(samples, stats.lag_get("p50")),
-            stats.med_range(samples, stats.lag_get("p99")),
-            stats.med_range(samples, stats.lag_get("max")),
-            stats.med_range(samples, lambda s: s.steady_cpu_percent),
-            stats.med_range(samples, whole_cpu_percent(duration)),
-            stats.med_range(samples, stats.parsed_get("p99_ms")),
-        ])
+        rows.append(
+            [
+                f"{rate:,.0f}",
+                tool.name,
+                stats.med_range(samples, rate_error(rate, duration), 2),
+                stats.med_range(samples, stats.lag_get("p50")),
+                stats.med_range(samples, stats.lag_get("p99")),
+                stats.med_range(samples, stats.lag_get("max")),
+                stats.med_range(samples, lambda s: s.steady_cpu_percent),
+                stats.med_range(samples, whole_cpu_percent(duration)),
+                stats.med_range(samples, stats.parsed_get("p99_ms")),
+            ]
+        )
     return rows
 
 
@@ -75,9 +85,19 @@ def build(settings: Settings, peers: Sequence[Tool]) -> Section:
                 section.notes += _invalid(samples)
         accept = alternate([_job(OMNI, nginx, ACCEPT_RATE, ACCEPT_S)], settings.rounds)[0]
     section.body = stats.table(
-        ["target req/s", "tool", "achieved error % (nginx count)", "send lag p50 µs",
-         "send lag p99 µs", "send lag max µs", "generator CPU % (steady)",
-         "generator CPU % (whole run)", "reported p99 ms"], rows)
+        [
+            "target req/s",
+            "tool",
+            "achieved error % (nginx count)",
+            "send lag p50 µs",
+            "send lag p99 µs",
+            "send lag max µs",
+            "generator CPU % (steady)",
+            "generator CPU % (whole run)",
+            "reported p99 ms",
+        ],
+        rows,
+    )
     section.body += "\n\n**Issue 2 acceptance (omninode-perf, 2,000 req/s, 10 s):**\n\n"
     section.body += _accept_table(accept)
     section.commands.append(accept[0].command)
@@ -104,9 +124,17 @@ def _accept_table(samples: list[Sample]) -> str:
         stats.med_range(samples, lambda s: s.steady_cpu_percent),
         stats.med_range(samples, whole_cpu_percent(ACCEPT_S)),
     ]
-    return stats.table(["achieved error % (nginx)", "achieved error % (own count)",
-                        "send lag p99 µs", "CPU % (own report)", "CPU % (steady, ours)",
-                        "CPU % (whole process incl. start-up)"], [row])
+    return stats.table(
+        [
+            "achieved error % (nginx)",
+            "achieved error % (own count)",
+            "send lag p99 µs",
+            "CPU % (own report)",
+            "CPU % (steady, ours)",
+            "CPU % (whole process incl. start-up)",
+        ],
+        [row],
+    )
 
 
 def _own_rate_error(s: Sample) -> float | None:
@@ -123,7 +151,8 @@ def _notes(section: Section, settings: Settings) -> None:
         "harness passes `-q R/50` with `-c 50`; Locust runs 50 FastHttpUsers with "
         "`constant_throughput(R/50)`; autocannon uses `-R R`. Only omninode-perf measures "
         "send lag (actual send − intended start). *Steady* CPU is the process tree over the "
-        "15 %–85 % window; *whole run* includes interpreter start-up.")
+        "15 %–85 % window; *whole run* includes interpreter start-up."
+    )
 
 
 def _acceptance(section: Section, samples: list[Sample]) -> None:
@@ -133,20 +162,29 @@ def _acceptance(section: Section, samples: list[Sample]) -> None:
     cpu = stats.median(samples, lambda s: s.steady_cpu_percent)
     own_cpu = stats.median(samples, stats.parsed_get("cpu_percent"))
     section.acceptance += [
-        ("open 2,000 req/s: achieved within 0.5 % of target",
-         None if err is None else abs(err) <= 0.5,
-         f"{stats.fmt(err)} % by its own count, {stats.fmt(err_ng)} % by nginx's"),
-        ("open 2,000 req/s: send-lag p99 ≤ 200 µs",
-         None if lag is None else lag <= 200, f"{stats.fmt(lag)} µs"),
-        ("open 2,000 req/s: generator CPU ≤ 30 % of a core",
-         None if cpu is None else cpu <= 30,
-         f"{stats.fmt(cpu)} % (steady, measured outside); {stats.fmt(own_cpu)} % own report"),
+        (
+            "open 2,000 req/s: achieved within 0.5 % of target",
+            None if err is None else abs(err) <= 0.5,
+            f"{stats.fmt(err)} % by its own count, {stats.fmt(err_ng)} % by nginx's",
+        ),
+        (
+            "open 2,000 req/s: send-lag p99 ≤ 200 µs",
+            None if lag is None else lag <= 200,
+            f"{stats.fmt(lag)} µs",
+        ),
+        (
+            "open 2,000 req/s: generator CPU ≤ 30 % of a core",
+            None if cpu is None else cpu <= 30,
+            f"{stats.fmt(cpu)} % (steady, measured outside); {stats.fmt(own_cpu)} % own report",
+        ),
     ]
     section.reading = _reading(section)
 
 
 def _reading(section: Section) -> str:
     held = [name for name, ok, _ in section.acceptance if ok]
-    return (f"omninode-perf holds {len(held)} of {len(section.acceptance)} issue-2 open-model "
-            "targets here and is the only tool that reports send lag; see the table for how "
-            "closely each peer keeps the asked rate.")
+    return (
+        f"omninode-perf holds {len(held)} of {len(section.acceptance)} issue-2 open-model "
+        "targets here and is the only tool that reports send lag; see the table for how "
+        "closely each peer keeps the asked rate."
+    )

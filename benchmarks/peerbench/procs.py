@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import resource
 import signal
 import subprocess
 import time
@@ -81,7 +82,7 @@ def _tmp_pair() -> tuple[str, str]:
     return p1, p2
 
 
-def _wait4(proc: subprocess.Popen[bytes], timeout: float) -> tuple[int, os.struct_rusage]:
+def _wait4(proc: subprocess.Popen[bytes], timeout: float) -> tuple[int, resource.struct_rusage]:
     """Wait for ``proc`` by PID with a deadline; SIGTERM then SIGKILL past it."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

@@ -8,6 +8,9 @@ it exits, ``os.wait4`` gives the whole-run CPU (including reaped worker processe
 
 from __future__ import annotations
 
+import re
+import shlex
+import sys
 import tempfile
 import time
 from collections.abc import Callable, Sequence
@@ -130,8 +133,9 @@ def run_once(
     before = counter() if counter else None
     m = run_measured(argv, cpus=cpus, timeout=duration_s * 3 + 60, cwd=workdir, probe=probe)
     served = counter() - before if counter and before is not None else None
-    sample = Sample(tool.name, " ".join(_short(a) for a in argv), None, m.cpu_s, m.wall_s,
-                    m.returncode, served=served)
+    sample = Sample(
+        tool.name, display_command(argv), None, m.cpu_s, m.wall_s, m.returncode, served=served
+    )
     if probe:
         sample.window_cpu_s, sample.window_served = probe.cpu_s, probe.served
         sample.window_wall_s = probe.wall_s
@@ -146,15 +150,11 @@ def _parse_into(sample: Sample, tool: Tool, m: Measured, workdir: Path) -> None:
         sample.error = f"{type(exc).__name__}: {exc}"[:300]
 
 
-def _short(arg: str) -> str:
-    """Shorten temp paths and the interpreter so commands read well in the tables."""
-    import sys
-
-    if arg == sys.executable:
-        return "python"
-    if arg.startswith(tempfile.gettempdir()):
-        return "$TMP/" + Path(arg).name
-    return arg
+def display_command(argv: Sequence[str]) -> str:
+    """The command as a shell line, with ``python`` and ``$TMP`` for readability."""
+    words = ["python" if a == sys.executable else a for a in argv]
+    line = shlex.join(words)
+    return re.sub(re.escape(tempfile.gettempdir()) + r"/[^ ']*/", "$TMP/", line)
 
 
 Job = Callable[[Path], Sample]

@@ -45,6 +45,7 @@ class Section:
     load_after: float = 0.0
     seconds: float = 0.0
     skipped: str | None = None
+    extra: str = ""
 
 
 @contextmanager

@@ -23,7 +23,7 @@ def fmt(value: float | None, digits: int = 3) -> str:
     """Three significant figures, thousands separated; ``—`` when unknown."""
     if value is None:
         return "—"
-    if abs(value) >= 10 ** digits:
+    if abs(value) >= 10**digits:
         return f"{value:,.0f}"
     return f"{value:.{digits}g}"
 

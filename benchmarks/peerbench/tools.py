@@ -90,8 +90,18 @@ def _num(pattern: str, text: str) -> float | None:
 
 
 def omni_cmd(url: str, dur: float, out: Path, *extra: str) -> list[str]:
-    return [sys.executable, "-m", "omninode_bridge", "load", url, "-d", f"{dur:g}s",
-            "--json", str(out / "omni.json"), *extra]
+    return [
+        sys.executable,
+        "-m",
+        "omninode_bridge",
+        "load",
+        url,
+        "-d",
+        f"{dur:g}s",
+        "--json",
+        str(out / "omni.json"),
+        *extra,
+    ]
 
 
 def omni_parse(m: Measured, out: Path) -> Parsed:
@@ -105,11 +115,21 @@ def omni_parse(m: Measured, out: Path) -> Parsed:
     return Parsed(
         requests=int(metrics["requests"]),
         rps=float(metrics.get("achieved_rps") or metrics.get("throughput") or 0.0),
-        p50_ms=lat.get("p50"), p90_ms=lat.get("p90"), p99_ms=lat.get("p99"),
-        max_ms=lat.get("max"), errors=errors, send_lag_us=metrics.get("send_lag_us"),
+        p50_ms=lat.get("p50"),
+        p90_ms=lat.get("p90"),
+        p99_ms=lat.get("p99"),
+        max_ms=lat.get("max"),
+        errors=errors,
+        send_lag_us=metrics.get("send_lag_us"),
         cpu_percent=metrics.get("generator_cpu_percent"),
-        extra={"valid": doc.get("valid"), "invalid_reasons": doc.get("invalid_reasons"),
-               "offered": metrics.get("offered"), "service_time_ms": metrics.get("service_time_ms")},
+        extra={
+            "valid": doc.get("valid"),
+            "invalid_reasons": doc.get("invalid_reasons"),
+            "offered": metrics.get("offered"),
+            "service_time_ms": metrics.get("service_time_ms"),
+            "status_codes": metrics.get("status_codes") or {},
+            "duration": doc.get("duration"),
+        },
     )
 
 
@@ -120,7 +140,9 @@ def omni_version() -> str:
 
 
 OMNI = Tool(
-    name="omninode-perf", binary=sys.executable, version=omni_version,
+    name="omninode-perf",
+    binary=sys.executable,
+    version=omni_version,
     closed=lambda url, c, d, out: omni_cmd(url, d, out, "-c", str(c)),
     open=lambda url, r, d, out: omni_cmd(url, d, out, "--rate", f"{r:g}"),
     parse=omni_parse,
@@ -130,7 +152,9 @@ OMNI = Tool(
 def omni_workers(workers: int) -> Tool:
     """omninode-perf closed loop with ``--workers N`` (the scaling table)."""
     return Tool(
-        name=f"omninode-perf -w{workers}", binary=sys.executable, version=omni_version,
+        name=f"omninode-perf -w{workers}",
+        binary=sys.executable,
+        version=omni_version,
         closed=lambda url, c, d, out: omni_cmd(url, d, out, "-c", str(c), "-w", str(workers)),
         open=lambda url, r, d, out: omni_cmd(url, d, out, "--rate", f"{r:g}", "-w", str(workers)),
         parse=omni_parse,
@@ -144,7 +168,8 @@ def wrk_parse(m: Measured, out: Path) -> Parsed:
     text = m.stdout
     pct = {k: _search(rf"^\s+{k}%\s+(\S+)", text) for k in ("50", "90", "99")}
     errors = _num(r"Non-2xx or 3xx responses:\s+(\d+)", text) or 0
-    sock = re.findall(r"(connect|read|write|timeout) (\d+)", _search(r"Socket errors: (.*)$", text) or "")
+    sock_line = _search(r"Socket errors: (.*)$", text) or ""
+    sock = re.findall(r"(connect|read|write|timeout) (\d+)", sock_line)
     return Parsed(
         requests=int(_num(r"(\d+) requests in", text) or 0),
         rps=_num(r"Requests/sec:\s+([\d.]+)", text),
@@ -162,7 +187,9 @@ def _max_from_wrk(text: str) -> float | None:
 
 
 WRK = Tool(
-    name="wrk", binary="wrk", version=lambda: "wrk " + _dpkg_version("wrk"),
+    name="wrk",
+    binary="wrk",
+    version=lambda: "wrk " + _dpkg_version("wrk"),
     closed=lambda url, c, d, out: ["wrk", "-t1", f"-c{c}", f"-d{d:g}s", "--latency", url],
     open=lambda url, r, d, out: None,
     parse=wrk_parse,
@@ -179,17 +206,31 @@ def ab_parse(m: Measured, out: Path) -> Parsed:
     return Parsed(
         requests=int(_num(r"Complete requests:\s+(\d+)", text) or 0),
         rps=_num(r"Requests per second:\s+([\d.]+)", text),
-        p50_ms=_num(r"^\s+50%\s+(\d+)", text), p90_ms=_num(r"^\s+90%\s+(\d+)", text),
-        p99_ms=_num(r"^\s+99%\s+(\d+)", text), max_ms=_num(r"^\s+100%\s+(\d+)", text),
+        p50_ms=_num(r"^\s+50%\s+(\d+)", text),
+        p90_ms=_num(r"^\s+90%\s+(\d+)", text),
+        p99_ms=_num(r"^\s+99%\s+(\d+)", text),
+        max_ms=_num(r"^\s+100%\s+(\d+)", text),
         errors=failed + non2xx,
     )
 
 
 AB = Tool(
-    name="ab", binary="ab", version=lambda: "ab " + _dpkg_version("apache2-utils"),
+    name="ab",
+    binary="ab",
+    version=lambda: "ab " + _dpkg_version("apache2-utils"),
     # -t before -n: -t implies -n 50000, a later -n lifts that cap.
-    closed=lambda url, c, d, out: ["ab", "-k", "-q", "-c", str(c), "-t", f"{d:g}",
-                                   "-n", "100000000", url],
+    closed=lambda url, c, d, out: [
+        "ab",
+        "-k",
+        "-q",
+        "-c",
+        str(c),
+        "-t",
+        f"{d:g}",
+        "-n",
+        "100000000",
+        url,
+    ],
     open=lambda url, r, d, out: None,
     parse=ab_parse,
 )
@@ -217,9 +258,20 @@ def _h2_mean(text: str) -> float | None:
 
 
 H2LOAD = Tool(
-    name="h2load", binary="h2load", version=lambda: "h2load " + _dpkg_version("nghttp2-client"),
-    closed=lambda url, c, d, out: ["h2load", "--h1", "-t1", "-c", str(c), "-m1",
-                                   "-D", f"{d:g}", url],
+    name="h2load",
+    binary="h2load",
+    version=lambda: "h2load " + _dpkg_version("nghttp2-client"),
+    closed=lambda url, c, d, out: [
+        "h2load",
+        "--h1",
+        "-t1",
+        "-c",
+        str(c),
+        "-m1",
+        "-D",
+        f"{d:g}",
+        url,
+    ],
     open=lambda url, r, d, out: None,
     parse=h2load_parse,
 )
@@ -236,13 +288,17 @@ def hey_parse(m: Measured, out: Path) -> Parsed:
     codes = re.findall(r"\[(\d+)\]\s+(\d+) responses", text)
     ok = sum(int(n) for code, n in codes if code.startswith("2"))
     total = sum(int(n) for _, n in codes)
-    errs = re.findall(r"^\s+\[(\d+)\]\s+Get .*$", _search(r"(Error distribution:[\s\S]*)", text) or "")
+    err_part = _search(r"(Error distribution:[\s\S]*)", text) or ""
+    errs = re.findall(r"^\s+\[(\d+)\]\s", err_part, re.MULTILINE)
     slowest = _num(r"Slowest:\s+([\d.]+) secs", text)
     return Parsed(
         requests=total + sum(int(n) for n in errs),
         rps=_num(r"Requests/sec:\s+([\d.]+)", text),
-        p50_ms=_s_to_ms(pct["50"]), p90_ms=_s_to_ms(pct["90"]), p99_ms=_s_to_ms(pct["99"]),
-        max_ms=_s_to_ms(slowest), errors=(total - ok) + sum(int(n) for n in errs),
+        p50_ms=_s_to_ms(pct["50"]),
+        p90_ms=_s_to_ms(pct["90"]),
+        p99_ms=_s_to_ms(pct["99"]),
+        max_ms=_s_to_ms(slowest),
+        errors=(total - ok) + sum(int(n) for n in errs),
     )
 
 
@@ -251,18 +307,28 @@ def _s_to_ms(value: float | None) -> float | None:
 
 
 HEY = Tool(
-    name="hey", binary="hey", version=lambda: "hey " + _dpkg_version("hey"),
+    name="hey",
+    binary="hey",
+    version=lambda: "hey " + _dpkg_version("hey"),
     closed=lambda url, c, d, out: ["hey", "-z", f"{d:g}s", "-c", str(c), url],
     # hey's -q is per worker: the total rate R needs -q R/c.
-    open=lambda url, r, d, out: ["hey", "-z", f"{d:g}s", "-c", str(HEY_CONNS),
-                                 "-q", f"{r / HEY_CONNS:g}", url],
+    open=lambda url, r, d, out: [
+        "hey",
+        "-z",
+        f"{d:g}s",
+        "-c",
+        str(HEY_CONNS),
+        "-q",
+        f"{r / HEY_CONNS:g}",
+        url,
+    ],
     parse=hey_parse,
 )
 
 
 # --- Locust ---------------------------------------------------------------------------
 
-LOCUSTFILE = '''\
+LOCUSTFILE = """\
 from locust import FastHttpUser, constant, constant_throughput, task
 
 _RATE = {rate!r}
@@ -274,17 +340,38 @@ class Bench(FastHttpUser):
     @task
     def hit(self) -> None:
         self.client.get("/")
-'''
+"""
 LOCUST_USERS = 50
 
 
 def locust_cmd(url: str, users: int, dur: float, out: Path, user_rate: float) -> list[str]:
     locustfile = out / "locustfile.py"
     locustfile.write_text(LOCUSTFILE.format(rate=user_rate))
-    return [sys.executable, "-m", "locust", "-f", str(locustfile), "--headless",
-            "-u", str(users), "-r", str(users), "-t", f"{max(1, round(dur))}s",
-            "--host", url.rstrip("/"), "--csv", str(out / "locust"), "--only-summary",
-            "--stop-timeout", "5", "-L", "ERROR", "--exit-code-on-error", "0"]
+    return [
+        sys.executable,
+        "-m",
+        "locust",
+        "-f",
+        str(locustfile),
+        "--headless",
+        "-u",
+        str(users),
+        "-r",
+        str(users),
+        "-t",
+        f"{max(1, round(dur))}s",
+        "--host",
+        url.rstrip("/"),
+        "--csv",
+        str(out / "locust"),
+        "--only-summary",
+        "--stop-timeout",
+        "5",
+        "-L",
+        "ERROR",
+        "--exit-code-on-error",
+        "0",
+    ]
 
 
 def locust_open(url: str, rate: float, dur: float, out: Path) -> list[str]:
@@ -303,9 +390,13 @@ def locust_parse(m: Measured, out: Path) -> Parsed:
         rows = [r for r in csv.DictReader(fh) if r["Name"] == "Aggregated"]
     row = rows[0]
     return Parsed(
-        requests=int(row["Request Count"]), rps=float(row["Requests/s"]),
-        p50_ms=_f(row["50%"]), p90_ms=_f(row["90%"]), p99_ms=_f(row["99%"]),
-        max_ms=_f(row["Max Response Time"]), errors=int(row["Failure Count"]),
+        requests=int(row["Request Count"]),
+        rps=float(row["Requests/s"]),
+        p50_ms=_f(row["50%"]),
+        p90_ms=_f(row["90%"]),
+        p99_ms=_f(row["99%"]),
+        max_ms=_f(row["Max Response Time"]),
+        errors=int(row["Failure Count"]),
     )
 
 
@@ -320,8 +411,12 @@ def locust_version() -> str:
 
 
 LOCUST = Tool(
-    name="locust", binary=sys.executable, version=locust_version,
-    closed=locust_closed, open=locust_open, parse=locust_parse,
+    name="locust",
+    binary=sys.executable,
+    version=locust_version,
+    closed=locust_closed,
+    open=locust_open,
+    parse=locust_parse,
 )
 
 
@@ -340,21 +435,30 @@ def install_autocannon(timeout: float = 120.0) -> str:
         return "npm not found"
     NPM_DIR.mkdir(parents=True, exist_ok=True)
     try:
-        out = subprocess.run(["npm", "install", "--no-audit", "--no-fund", "autocannon"],
-                             cwd=NPM_DIR, capture_output=True, text=True, timeout=timeout,
-                             check=False)
+        out = subprocess.run(
+            ["npm", "install", "--no-audit", "--no-fund", "autocannon"],
+            cwd=NPM_DIR,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
     except subprocess.TimeoutExpired:
         return f"npm install autocannon took over {timeout:g}s"
     return "" if autocannon_bin().exists() else f"npm install failed: {out.stderr[-200:]}"
 
 
 def autocannon_parse(m: Measured, out: Path) -> Parsed:
-    doc = json.loads(m.stdout[m.stdout.index("{"):])
+    doc = json.loads(m.stdout[m.stdout.index("{") :])
     lat = doc["latency"]
     return Parsed(
-        requests=int(doc["requests"]["total"]), rps=float(doc["requests"]["average"]),
-        p50_ms=lat.get("p50"), p90_ms=lat.get("p90"), p99_ms=lat.get("p99"),
-        max_ms=lat.get("max"), errors=int(doc.get("errors", 0)) + int(doc.get("non2xx", 0)),
+        requests=int(doc["requests"]["total"]),
+        rps=float(doc["requests"]["average"]),
+        p50_ms=lat.get("p50"),
+        p90_ms=lat.get("p90"),
+        p99_ms=lat.get("p99"),
+        max_ms=lat.get("max"),
+        errors=int(doc.get("errors", 0)) + int(doc.get("non2xx", 0)),
     )
 
 
@@ -365,11 +469,21 @@ def autocannon_version() -> str:
 
 
 AUTOCANNON = Tool(
-    name="autocannon", binary=str(autocannon_bin()), version=autocannon_version,
-    closed=lambda url, c, d, out: [str(autocannon_bin()), "-j", "-c", str(c),
-                                   "-d", f"{d:g}", url],
-    open=lambda url, r, d, out: [str(autocannon_bin()), "-j", "-c", str(HEY_CONNS),
-                                 "-R", f"{r:g}", "-d", f"{d:g}", url],
+    name="autocannon",
+    binary=str(autocannon_bin()),
+    version=autocannon_version,
+    closed=lambda url, c, d, out: [str(autocannon_bin()), "-j", "-c", str(c), "-d", f"{d:g}", url],
+    open=lambda url, r, d, out: [
+        str(autocannon_bin()),
+        "-j",
+        "-c",
+        str(HEY_CONNS),
+        "-R",
+        f"{r:g}",
+        "-d",
+        f"{d:g}",
+        url,
+    ],
     parse=autocannon_parse,
 )
 
