@@ -1,0 +1,3 @@
+"""Fixtures shared with the engine tests."""
+
+from tests.engine.conftest import nginx  # noqa: F401
