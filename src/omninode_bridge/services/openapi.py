@@ -59,7 +59,11 @@ def post(summary: str, body: Schema, responses: dict[str, Schema]) -> Schema:
         "post": {
             "summary": summary,
             "requestBody": json_body(body),
-            "responses": {"415": err("not application/json"), **responses},
+            "responses": {
+                "413": err("body larger than the service's limit"),
+                "415": err("not application/json"),
+                **responses,
+            },
         }
     }
 
