@@ -67,7 +67,7 @@ def test_interrupt_writes_partial_results(
         assert line, "the run ended before any progress"
     time.sleep(1.5)
     proc.send_signal(signum)
-    stdout, stderr = proc.communicate(timeout=30)
+    _stdout, stderr = proc.communicate(timeout=30)
     assert proc.returncode == code, stderr
     assert "Traceback" not in stderr
     [report] = list(out.glob("performance_report_long_*.json"))

@@ -24,8 +24,17 @@ SUITES = {
 def test_seed_suite_runs_embedded(tmp_path: Path, suite: str) -> None:
     scale, section = SUITES[suite]
     run = run_cli(
-        "run", "examples/performance_test_config.yaml", "--suite", suite, "--embedded",
-        "--duration-scale", str(scale), "--recovery-time", "0", "--output-dir", str(tmp_path),
+        "run",
+        "examples/performance_test_config.yaml",
+        "--suite",
+        suite,
+        "--embedded",
+        "--duration-scale",
+        str(scale),
+        "--recovery-time",
+        "0",
+        "--output-dir",
+        str(tmp_path),
         timeout=280,
     )
     assert run.code in (0, 1, 3), run.stderr

@@ -18,11 +18,16 @@ performance_testing:
           duration: 3
           target_rps: 50
           recovery_time: 0
-          payload: {{distribution: "lognormal", mean_size: "20KB", min_size: "1KB", max_size: "200KB"}}
+          payload:
+            distribution: "lognormal"
+            mean_size: "20KB"
+            min_size: "1KB"
+            max_size: "200KB"
           preload:
             count: 100
             rate: 200
-            endpoint: {{service: "web", path: "/preload", method: "POST", data: {{n: "{{{{seq}}}}"}}}}
+            endpoint:
+              {{service: "web", path: "/preload", method: "POST", data: {{n: "{{{{seq}}}}"}}}}
           endpoints:
             - {{service: "web", path: "/ingest", method: "POST", data: {{kind: "blob"}}}}
   reporting: {{generate_charts: false}}
