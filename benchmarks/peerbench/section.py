@@ -15,8 +15,11 @@ TARGET_CPUS = "0"  # nginx / the service under test
 
 @dataclass(frozen=True)
 class Settings:
+    """Durations (s) and rounds; ``make(quick)`` gives the two standard sets."""
+
     quick: bool
     rounds: int
+    open_rounds: int
     closed_s: float
     open_s: float
     stall_s: float
@@ -27,8 +30,8 @@ class Settings:
     @classmethod
     def make(cls, quick: bool) -> Settings:
         if quick:
-            return cls(True, 1, 2.0, 2.0, 5.0, 45.0, 3.0)
-        return cls(False, 3, 8.0, 10.0, 10.0, 600.0, 10.0)
+            return cls(True, 1, 1, 2.0, 2.0, 5.0, 40.0, 3.0)
+        return cls(False, 3, 2, 8.0, 8.0, 10.0, 600.0, 10.0)
 
 
 @dataclass

@@ -30,6 +30,7 @@ class Parsed:
     p90_ms: float | None = None
     p99_ms: float | None = None
     max_ms: float | None = None
+    mean_ms: float | None = None
     errors: int | None = None
     send_lag_us: dict[str, float] | None = None
     cpu_percent: float | None = None
@@ -119,6 +120,7 @@ def omni_parse(m: Measured, out: Path) -> Parsed:
         p90_ms=lat.get("p90"),
         p99_ms=lat.get("p99"),
         max_ms=lat.get("max"),
+        mean_ms=lat.get("mean"),
         errors=errors,
         send_lag_us=metrics.get("send_lag_us"),
         cpu_percent=metrics.get("generator_cpu_percent"),
@@ -177,8 +179,14 @@ def wrk_parse(m: Measured, out: Path) -> Parsed:
         p90_ms=to_ms(pct["90"]) if pct["90"] else None,
         p99_ms=to_ms(pct["99"]) if pct["99"] else None,
         max_ms=_max_from_wrk(text),
+        mean_ms=_mean_from_wrk(text),
         errors=int(errors) + sum(int(n) for _, n in sock),
     )
+
+
+def _mean_from_wrk(text: str) -> float | None:
+    found = _search(r"^\s+Latency\s+(\S+)", text)
+    return to_ms(found) if found else None
 
 
 def _max_from_wrk(text: str) -> float | None:
@@ -210,6 +218,7 @@ def ab_parse(m: Measured, out: Path) -> Parsed:
         p90_ms=_num(r"^\s+90%\s+(\d+)", text),
         p99_ms=_num(r"^\s+99%\s+(\d+)", text),
         max_ms=_num(r"^\s+100%\s+(\d+)", text),
+        mean_ms=_num(r"Time per request:\s+([\d.]+) \[ms\] \(mean\)$", text),
         errors=failed + non2xx,
     )
 
@@ -247,8 +256,8 @@ def h2load_parse(m: Measured, out: Path) -> Parsed:
         requests=int(_num(r"requests: \d+ total, \d+ started, (\d+) done", text) or 0),
         rps=_num(r"finished in [\d.]+\w+, ([\d.]+) req/s", text),
         max_ms=to_ms(slowest) if slowest else None,
+        mean_ms=_h2_mean(text),
         errors=failed,
-        extra={"mean_ms": _h2_mean(text)},
     )
 
 
@@ -298,6 +307,7 @@ def hey_parse(m: Measured, out: Path) -> Parsed:
         p90_ms=_s_to_ms(pct["90"]),
         p99_ms=_s_to_ms(pct["99"]),
         max_ms=_s_to_ms(slowest),
+        mean_ms=_s_to_ms(_num(r"Average:\s+([\d.]+) secs", text)),
         errors=(total - ok) + sum(int(n) for n in errs),
     )
 
@@ -396,6 +406,7 @@ def locust_parse(m: Measured, out: Path) -> Parsed:
         p90_ms=_f(row["90%"]),
         p99_ms=_f(row["99%"]),
         max_ms=_f(row["Max Response Time"]),
+        mean_ms=_f(row["Average Response Time"]),
         errors=int(row["Failure Count"]),
     )
 
@@ -458,6 +469,7 @@ def autocannon_parse(m: Measured, out: Path) -> Parsed:
         p90_ms=lat.get("p90"),
         p99_ms=lat.get("p99"),
         max_ms=lat.get("max"),
+        mean_ms=lat.get("average"),
         errors=int(doc.get("errors", 0)) + int(doc.get("non2xx", 0)),
     )
 
