@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from omninode_bridge.regression import stats
+from omninode_bridge.regression.compare import block_length
 from tests.regression.synth import ar1
 
 
@@ -91,8 +92,8 @@ def test_mann_whitney_ratio(shift: float, want_reg: bool, want_imp: bool) -> Non
     cur = 20 * shift * np.exp(rng.normal(0, 0.02, 8))
     est = stats.mann_whitney_ratio(base, cur, 1, 0.10, 0.95)
     assert est.low <= shift * 1.05 and est.high >= shift * 0.95
-    assert (est.p_regression < 0.025) is want_reg
-    assert (est.p_improvement < 0.025) is want_imp
+    assert (est.p_regression < 0.05) is want_reg
+    assert (est.p_improvement < 0.05) is want_imp
 
 
 def test_change_points_find_the_step() -> None:
@@ -108,11 +109,11 @@ def test_change_points_quiet_on_noise() -> None:
 
 @pytest.mark.parametrize(
     ("se", "want"),
-    [(0.0, 0.10), (0.02, 0.1737), (math.nan, math.inf)],
+    [(0.0, 0.10), (0.02, 0.1663), (math.nan, math.inf)],
     ids=["exact", "se2pct", "nan"],
 )
 def test_minimum_detectable_effect(se: float, want: float) -> None:
-    got = stats.minimum_detectable_effect(se, 0.10, 0.025, 0.9)
+    got = stats.minimum_detectable_effect(se, 0.10, 0.05, 0.9)
     assert got == pytest.approx(want, rel=1e-3)
 
 
@@ -125,29 +126,51 @@ def _run(rng: np.random.Generator, rho: float, seconds: int = 60, rate: int = 20
     return stats.Run(counts, ones * rate, ones * 0, ones), edges[:-1]  # type: ignore[return-value]
 
 
-def _coverage(rho: float, block: int, pairs: int = 40) -> float:
+def _coverage(rho: float, block: int | None, pairs: int = 40) -> float:
+    """Share of A/A pairs whose one-sided 95 % bounds both hold (low ≤ 1 and high ≥ 1
+    count separately, so the nominal value is 95 %)."""
     rng = np.random.default_rng(11)
-    covered = 0
+    held = 0
     for _ in range(pairs):
         (a, grid), (b, _) = _run(rng, rho), _run(rng, rho)
-        sa = stats.side_stats([a], grid, [0.5], 300, block, rng)
-        sb = stats.side_stats([b], grid, [0.5], 300, block, rng)
+        length = block or block_length([a, b], grid, [0.5, 0.95])
+        sa = stats.side_stats([a], grid, [0.5], 300, length, rng)
+        sb = stats.side_stats([b], grid, [0.5], 300, length, rng)
         logs = np.log(sb.quantiles[:, 0] / sa.quantiles[:, 0])
         est = stats.ratio_from_replicates(logs, 1, 0.1, 0.95)
-        covered += est.low <= 1 <= est.high
-    return covered / pairs
+        held += int(est.low <= 1) + int(est.high >= 1)
+    return held / (2 * pairs)
 
 
 @pytest.mark.parametrize(
-    ("rho", "at_least"), [(0.0, 0.85), (0.6, 0.8)], ids=["independent", "autocorrelated"]
+    ("rho", "at_least"),
+    [(0.0, 0.9), (0.6, 0.85), (0.8, 0.82)],
+    ids=["independent", "autocorrelated", "strongly-autocorrelated"],
 )
-def test_block_bootstrap_interval_coverage(rho: float, at_least: float) -> None:
-    """A/A pairs: how often the 95 % interval of the p50 ratio covers 1. Measured: about
-    95 % for independent seconds, 85 % with AR(1) rho = 0.6 and ~70 % with rho = 0.8 over
-    60 s (a known
-    small-sample bias of block bootstraps: docs/regression.md); resampling single seconds
-    (i.i.d.) covers far less, which is why blocks are used."""
-    block = stats.default_block_length(60)
-    assert _coverage(rho, block) >= at_least
-    if rho > 0:
-        assert _coverage(rho, 1) <= _coverage(rho, block) - 0.05
+def test_block_bootstrap_bound_coverage(rho: float, at_least: float) -> None:
+    """A/A pairs: how often each one-sided 95 % bound of the p50 ratio holds, with the
+    automatic block length. Measured (40 pairs): 96 % independent, 91 % at AR(1) rho = 0.6,
+    89 % at rho = 0.8 (block bootstraps under-cover with few blocks: docs/regression.md)."""
+    assert _coverage(rho, None) >= at_least
+
+
+def test_blocks_beat_single_seconds_under_autocorrelation() -> None:
+    """Resampling single seconds (i.i.d.) ignores the autocorrelation and covers less
+    (measured: 74 % against 89 % at rho = 0.8)."""
+    assert _coverage(0.8, 1) <= _coverage(0.8, None) - 0.08
+
+
+@pytest.mark.parametrize(
+    ("rho", "low", "high"),
+    [(0.0, 1.0, 3.0), (0.5, 2.0, 8.0), (0.9, 5.0, 40.0)],
+    ids=["white-noise", "ar1-0.5", "ar1-0.9"],
+)
+def test_auto_block_length_grows_with_autocorrelation(rho: float, low: float, high: float) -> None:
+    rng = np.random.default_rng(5)
+    lengths = [stats.auto_block_length(ar1(rng, 120, rho, 1.0)) for _ in range(20)]
+    assert low <= float(np.median(lengths)) <= high
+
+
+@pytest.mark.parametrize("series", [[1.0] * 30, [1.0, 2.0, 3.0]], ids=["constant", "too-short"])
+def test_auto_block_length_degenerate(series: list[float]) -> None:
+    assert stats.auto_block_length(np.array(series)) == 1.0

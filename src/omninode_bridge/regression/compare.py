@@ -6,8 +6,10 @@ Owns the decision rules (documented in docs/regression.md):
 - one run per side (or too few runs for rank tests): block bootstrap over the per-second
   interval histograms; ``min_runs`` or more runs on each side: runs are the unit
   (Mann-Whitney U, Hodges-Lehmann interval);
-- Benjamini-Hochberg over every metric judged, then per metric:
-  REGRESSION (rejected, interval beyond ``1 + threshold`` on the bad side), IMPROVEMENT
+- one-sided questions: bounds are one-sided at ``confidence`` (the 5th / 95th percentiles
+  for 95 %), and Benjamini-Hochberg runs over every metric judged, separately for the
+  "worse" and the "better" family; then per metric:
+  REGRESSION (rejected, lower bound beyond ``1 + threshold`` on the bad side), IMPROVEMENT
   (the mirror), PASS (the interval rules out a change beyond the threshold), INCONCLUSIVE
   (too wide to decide; reports the minimum detectable effect), INVALID (a run on either
   side is invalid: it can neither pass nor fail);
@@ -277,9 +279,8 @@ def _bootstrap_estimators(
     b: list[stats.Run], c: list[stats.Run], grid: np.ndarray, s: Settings
 ) -> dict[str, Estimator]:
     rng = np.random.default_rng(s.seed)
-    n_min = min(r.n_intervals for r in (*b, *c))
-    block = s.block_len or stats.default_block_length(n_min)
     qs = [QUANTILES[m] for m in METRICS if m in QUANTILES]
+    block = s.block_len or block_length([*b, *c], grid, qs)
     sb = stats.side_stats(b, grid, qs, s.n_boot, block, rng)
     sc = stats.side_stats(c, grid, qs, s.n_boot, block, rng)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -288,6 +289,21 @@ def _bootstrap_estimators(
         floor = stats.ERROR_RATE_FLOOR
         logs["error_rate"] = np.log((sc.error_rate + floor) / (sb.error_rate + floor))
     return {m: _boot_at(logs[m], m, s) for m in METRICS}
+
+
+def block_length(runs: Sequence[stats.Run], grid: np.ndarray, qs: Sequence[float]) -> int:
+    """Automatic block length: Politis-White on each run's per-second log quantile
+    series; the largest over quantiles of the median over runs, at most the shortest run."""
+    per_q: list[float] = []
+    for j in range(len(qs)):
+        lengths = []
+        for r in runs:
+            with np.errstate(divide="ignore"):
+                series = np.log(stats.quantiles_of(r.counts, grid, qs)[:, j])
+            lengths.append(stats.auto_block_length(series))
+        per_q.append(float(np.median(lengths)))
+    n_min = min(r.n_intervals for r in runs)
+    return int(min(max(1, math.ceil(max(per_q, default=1.0))), n_min))
 
 
 def _boot_at(log_ratios: np.ndarray, m: str, s: Settings) -> Estimator:
@@ -311,38 +327,55 @@ def _mwu_estimators(
 
 
 def _decide(pending: list[_Pending], s: Settings) -> list[MetricResult]:
-    """BH over every pending metric, then one verdict each."""
+    """Two one-sided families, each under Benjamini-Hochberg at ``1 − confidence``:
+    "worse by more than the threshold" (REGRESSION) and "better by more" (IMPROVEMENT).
+    Selected metrics get their bounds at the Benjamini-Yekutieli level ``1 − R·α/m``."""
     alpha = 1 - s.confidence
-    pvals = [min(1.0, 2 * min(p.estimate.p_regression, p.estimate.p_improvement)) for p in pending]
-    rejected, r = stats.benjamini_hochberg(pvals, alpha)
-    fcr_level = 1 - r * alpha / max(len(pending), 1)  # Benjamini-Yekutieli selected intervals
+    m = max(len(pending), 1)
+    p_reg = [p.estimate.p_regression for p in pending]
+    p_imp = [p.estimate.p_improvement for p in pending]
+    reg, r_reg = stats.benjamini_hochberg(p_reg, alpha)
+    imp, r_imp = stats.benjamini_hochberg(p_imp, alpha)
     out: list[MetricResult] = []
-    for p, pv, rej in zip(pending, pvals, rejected, strict=True):
-        est = p.at(fcr_level) if rej else p.estimate
-        out.append(_verdict(p.base, est, pv, rej, fcr_level if rej else s.confidence, s))
+    for i, p in enumerate(pending):
+        if reg[i] or imp[i]:
+            level = 1 - (r_reg if reg[i] else r_imp) * alpha / m
+            est, pv = p.at(level), p_reg[i] if reg[i] else p_imp[i]
+        else:
+            level, est, pv = s.confidence, p.estimate, min(p_reg[i], p_imp[i])
+        out.append(_verdict(p.base, est, pv, (reg[i], imp[i]), level, s))
     return out
 
 
 def _verdict(
-    r: MetricResult, e: stats.RatioEstimate, p: float, rejected: bool, level: float, s: Settings
+    r: MetricResult,
+    e: stats.RatioEstimate,
+    p: float,
+    rejected: tuple[bool, bool],
+    level: float,
+    s: Settings,
 ) -> MetricResult:
+    """``rejected`` = (regression family, improvement family). The verdict also needs the
+    one-sided bound itself beyond the threshold, so REGRESSION always means that."""
     sign = SIGN[r.metric]
     bound = math.log1p(r.threshold)
-    bad_hi = sign * math.log(e.high if sign > 0 else e.low) if e.low > 0 else math.inf
-    mde = stats.minimum_detectable_effect(e.se_log, r.threshold, (1 - s.confidence) / 2, s.power)
+    ok = e.low > 0 and math.isfinite(e.high)
+    worst = sign * math.log(e.high if sign > 0 else e.low) if ok else math.inf
+    best = sign * math.log(e.low if sign > 0 else e.high) if ok else -math.inf
+    mde = stats.minimum_detectable_effect(e.se_log, r.threshold, 1 - s.confidence, s.power)
     r = replace(
         r, ratio=e.ratio, low=e.low, high=e.high, confidence=level, p_value=p,
         mde=mde, method=e.method,
     )  # fmt: skip
-    if rejected and e.p_regression < e.p_improvement:
+    if rejected[0] and best > bound:
         return replace(r, verdict=Verdict.REGRESSION, reason=_beyond(r, "worse"))
-    if rejected:
+    if rejected[1] and worst < -bound:
         return replace(r, verdict=Verdict.IMPROVEMENT, reason=_beyond(r, "better"))
-    if math.isfinite(bad_hi) and bad_hi <= bound:
+    if worst <= bound:
         return replace(r, verdict=Verdict.PASS, reason="interval rules out a regression")
     why = f"interval too wide to decide; detectable change at {s.power:.0%} power ≈ {mde:+.1%}"
     return replace(r, verdict=Verdict.INCONCLUSIVE, reason=why)
 
 
 def _beyond(r: MetricResult, word: str) -> str:
-    return f"{word} than the ±{r.threshold:.0%} threshold at {r.confidence:.1%} confidence"
+    return f"{word} than the ±{r.threshold:.0%} threshold at {r.confidence:.1%} (one-sided)"

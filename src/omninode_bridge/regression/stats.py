@@ -9,8 +9,15 @@ What this module owns:
 - ``block_bootstrap``: moving-block bootstrap over intervals (blocks never cross a run
   boundary), returning replicate log-ratios current/baseline of quantiles, throughput and
   error rate. Resampling whole seconds keeps the autocorrelation inside a run.
+- ``auto_block_length``: the Politis-White (2004, corrected 2009) automatic block length
+  from a series' autocorrelation (flat-top lag window), for the circular/moving block.
 - ``ratio_from_replicates`` / ``mann_whitney_ratio``: a ``RatioEstimate`` (point ratio,
-  confidence interval, one-sided p-values against the threshold, standard error).
+  one-sided confidence bounds, one-sided p-values against the threshold, standard error).
+
+The gate's questions are one-sided ("is it worse by more than the threshold?"), so a
+``RatioEstimate`` at confidence ``c`` has ``low`` = the one-sided ``c`` lower bound and
+``high`` = the one-sided ``c`` upper bound: ``[low, high]`` is a two-sided ``2c − 1``
+interval (90 % for c = 0.95), not a two-sided ``c`` one.
 - ``benjamini_hochberg``, ``minimum_detectable_effect``, ``change_points``.
 
 All ratios are handled in log space. "Degradation" ``d = sign * log(current/baseline)``
@@ -55,7 +62,8 @@ class Run:
 
 @dataclass(frozen=True)
 class RatioEstimate:
-    """current/baseline ratio of one metric, with a two-sided interval at ``confidence``."""
+    """current/baseline ratio of one metric; ``low`` and ``high`` are each a one-sided
+    bound at the requested confidence (together a two-sided ``2c − 1`` interval)."""
 
     ratio: float
     low: float
@@ -115,8 +123,50 @@ def quantiles_of(counts: FloatArray, grid: FloatArray, qs: Sequence[float]) -> F
 
 
 def default_block_length(n_intervals: int) -> int:
-    """Blocks of about ``1.5 · n^(1/3)`` seconds (8 s for a 60 s run), at least 2."""
+    """Fallback blocks of about ``1.5 · n^(1/3)`` seconds (7 s for a 60 s run), at least 2."""
     return int(max(2, min(n_intervals, round(1.5 * n_intervals ** (1 / 3) + 1))))
+
+
+def auto_block_length(series: FloatArray) -> float:
+    """Politis-White automatic block length (circular/moving block bootstrap), with the
+    Patton-Politis-White correction: ``(2 G² / D)^(1/3) · n^(1/3)`` where G and the long-run
+    variance come from the autocovariances under a flat-top window whose bandwidth is
+    picked where the autocorrelation stops being significant. Capped at
+    ``min(3·√n, n/3)``; 1.0 for series too short or constant."""
+    x = np.asarray(series, dtype=np.float64)
+    x = x[np.isfinite(x)]
+    n = x.size
+    if n < 8 or np.ptp(x) == 0:
+        return 1.0
+    max_lag = math.ceil(math.sqrt(n)) + max(5, int(math.log10(n)))
+    acv = _autocovariances(x - x.mean(), max_lag)
+    m = _flat_top_bandwidth(acv, n)
+    lags = np.arange(1, m + 1)
+    lam = np.where(lags / m <= 0.5, 1.0, 2 * (1 - lags / m))
+    g = float(np.sum(2 * lam * lags * acv[1 : m + 1]))
+    long_run = float(acv[0] + np.sum(2 * lam * acv[1 : m + 1]))
+    if long_run <= 0 or g == 0:
+        return 1.0
+    b = (2 * g**2 / (4 / 3 * long_run**2)) ** (1 / 3) * n ** (1 / 3)
+    return float(min(max(b, 1.0), 3 * math.sqrt(n), n / 3))
+
+
+def _autocovariances(eps: FloatArray, max_lag: int) -> FloatArray:
+    n = eps.size
+    max_lag = min(max_lag, n - 2)
+    return np.array([eps[k:] @ eps[: n - k] / n for k in range(max_lag + 1)])
+
+
+def _flat_top_bandwidth(acv: FloatArray, n: int) -> int:
+    """2·m̂, where m̂ is the first lag followed by ``k_n`` insignificant autocorrelations."""
+    kn = max(5, int(math.log10(n)))
+    rho = np.abs(acv / acv[0])
+    crit = 2 * math.sqrt(math.log10(n) / n)
+    m_max = acv.size - 1
+    for i in range(kn, m_max + 1):
+        if np.all(rho[i - kn + 1 : i + 1] < crit):
+            return int(min(2 * max(i - kn, 1), m_max))
+    return m_max
 
 
 def block_weights(
@@ -173,13 +223,14 @@ def side_stats(
 def ratio_from_replicates(
     log_ratios: FloatArray, sign: int, threshold: float, confidence: float
 ) -> RatioEstimate:
-    """Percentile-bootstrap interval and p-values from replicate log-ratios (index 0 = point)."""
+    """Percentile-bootstrap one-sided bounds at ``confidence`` (the ``1 − c`` and ``c``
+    quantiles of the replicates) and one-sided p-values (index 0 = the point estimate)."""
     point, reps = float(log_ratios[0]), log_ratios[1:]
     reps = reps[np.isfinite(reps)]
     if not math.isfinite(point) or reps.size == 0:
         return RatioEstimate(math.nan, math.nan, math.nan, 1.0, 1.0, math.nan, "block-bootstrap")
     alpha = 1 - confidence
-    lo, hi = np.quantile(reps, [alpha / 2, 1 - alpha / 2])
+    lo, hi = np.quantile(reps, [alpha, 1 - alpha])
     bound = math.log1p(threshold)
     degr = sign * reps
     p_reg = (1 + np.count_nonzero(degr <= bound)) / (reps.size + 1)
@@ -202,20 +253,21 @@ def mann_whitney_ratio(
     threshold: float,
     confidence: float,
 ) -> RatioEstimate:
-    """Runs as the unit: Hodges-Lehmann shift of log values with its distribution-free
-    interval, and one-sided Mann-Whitney U p-values against ``±log(1 + threshold)``."""
+    """Runs as the unit: Hodges-Lehmann shift of log values with distribution-free
+    one-sided bounds at ``confidence``, and one-sided Mann-Whitney U p-values against
+    ``±log(1 + threshold)``."""
     b = np.log(np.asarray(baseline, dtype=np.float64))
     c = np.log(np.asarray(current, dtype=np.float64))
     if b.size == 0 or c.size == 0 or not (np.isfinite(b).all() and np.isfinite(c).all()):
         return RatioEstimate(math.nan, math.nan, math.nan, 1.0, 1.0, math.nan, "mann-whitney")
     diffs = np.sort((c[:, None] - b[None, :]).ravel())
-    k = hodges_lehmann_rank(c.size, b.size, 1 - confidence)
+    k = hodges_lehmann_rank(c.size, b.size, 2 * (1 - confidence))  # α in each tail
     lo, hi = (diffs[k - 1], diffs[diffs.size - k]) if k >= 1 else (-math.inf, math.inf)
     bound = math.log1p(threshold)
     worse, better = ("greater", "less") if sign > 0 else ("less", "greater")
     p_reg = _mwu(c - sign * bound, b, worse)
     p_imp = _mwu(c + sign * bound, b, better)
-    z = sps.norm.ppf(1 - (1 - confidence) / 2)
+    z = sps.norm.ppf(confidence)
     se = (hi - lo) / (2 * z) if math.isfinite(hi - lo) else math.nan
     return RatioEstimate(
         ratio=math.exp(float(np.median(diffs))),
