@@ -34,9 +34,15 @@ from peerbench import (  # noqa: E402
     stall,
     tools,
 )
-from peerbench.machine import git_revision, loadavg, machine_line, now_utc  # noqa: E402
+from peerbench.machine import (  # noqa: E402
+    git_revision,
+    loadavg,
+    machine_line,
+    now_utc,
+    wakeup_latency,
+)
 from peerbench.nginx import nginx_version  # noqa: E402
-from peerbench.section import Section, Settings  # noqa: E402
+from peerbench.section import GEN_CPUS, Section, Settings  # noqa: E402
 
 TABLES = ("efficiency", "scaling", "openmodel", "stall", "memory", "report", "regression", "hooks")
 QUICK_PEERS = ("wrk", "ab", "h2load", "hey", "locust", "autocannon")
@@ -135,6 +141,7 @@ def main(argv: list[str] | None = None) -> int:
             return 3
     settings = Settings.make(args.quick)
     start, started, load_start = time.monotonic(), now_utc(), loadavg()
+    wake_start = wakeup_latency(GEN_CPUS)
     notes: list[str] = []
     found = available_tools(notes)
     table_builders = builders(settings, found)
@@ -147,6 +154,8 @@ def main(argv: list[str] | None = None) -> int:
         "nginx_version": nginx_version(),
         "versions": [t.version() for t in found] + [f"nginx {nginx_version()}", *notes],
         "load_start": f"{load_start:.2f}",
+        "wake_start": wake_start,
+        "wake_end": wakeup_latency(GEN_CPUS),
         "load_end": f"{loadavg():.2f}",
         "total_minutes": f"{(time.monotonic() - start) / 60:.1f}",
     }

@@ -44,8 +44,9 @@ class Sample:
 
     @property
     def cpu_us_per_request(self) -> float | None:
-        """Whole-run user+sys CPU per completed request (start-up included)."""
-        done = self.parsed.requests if self.parsed else None
+        """Whole-run user+sys CPU per request (start-up included), counted by nginx when
+        there is an nginx (the same yardstick for every tool), else by the tool."""
+        done = self.served if self.served else (self.parsed.requests if self.parsed else None)
         return self.cpu_s * 1e6 / done if done else None
 
     @property
