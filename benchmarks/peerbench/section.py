@@ -30,7 +30,7 @@ class Settings:
     @classmethod
     def make(cls, quick: bool) -> Settings:
         if quick:
-            return cls(True, 1, 1, 2.0, 2.0, 5.0, 40.0, 3.0)
+            return cls(True, 1, 1, 2.0, 2.0, 5.0, 30.0, 3.0)
         return cls(False, 3, 2, 8.0, 8.0, 10.0, 600.0, 10.0)
 
 
