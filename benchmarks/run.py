@@ -48,8 +48,9 @@ TABLES = ("efficiency", "scaling", "openmodel", "stall", "memory", "report", "re
 QUICK_PEERS = ("wrk", "ab", "h2load", "hey", "locust", "autocannon")
 
 
-def available_tools(notes: list[str]) -> list[tools.Tool]:
-    skipped = tools.install_autocannon()
+def available_tools(notes: list[str], quick: bool) -> list[tools.Tool]:
+    """Locate the peers; a full run also installs autocannon from npm if it can."""
+    skipped = "" if quick else tools.install_autocannon()
     if skipped:
         notes.append(f"autocannon skipped: {skipped}")
     found = []
@@ -143,7 +144,7 @@ def main(argv: list[str] | None = None) -> int:
     start, started, load_start = time.monotonic(), now_utc(), loadavg()
     wake_start = wakeup_latency(GEN_CPUS)
     notes: list[str] = []
-    found = available_tools(notes)
+    found = available_tools(notes, args.quick)
     table_builders = builders(settings, found)
     sections = run_tables(args.only.split(","), table_builders)
     context = {

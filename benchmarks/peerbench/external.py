@@ -37,7 +37,7 @@ SCRIPTS = {
                 "--noise",
                 "moderate",
             ],
-            "full": ["--pairs", "100", "--sweep-pairs", "40"],
+            "full": ["--pairs", "200", "--sweep-pairs", "50"],
         },
     ),
 }

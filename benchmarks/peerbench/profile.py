@@ -23,6 +23,7 @@ from peerbench.tools import OMNI
 
 FRAME = re.compile(r"^(?P<func>.+?) \((?P<file>[^:()]+)(?::\d+)?\)$")
 TOP = 12
+STARTUP = "start-up: importing modules"
 
 
 def _frame(text: str) -> str:
@@ -33,7 +34,8 @@ def _frame(text: str) -> str:
 
 
 def fold(raw: str) -> tuple[Counter[str], Counter[str], int]:
-    """(self samples per function, samples per bucket, total) from collapsed stacks."""
+    """(self samples per function outside start-up, samples per bucket, total) from
+    py-spy's collapsed stacks."""
     own: Counter[str] = Counter()
     buckets: Counter[str] = Counter()
     total = 0
@@ -46,14 +48,16 @@ def fold(raw: str) -> tuple[Counter[str], Counter[str], int]:
         if not frames:
             continue
         total += count
-        own[_frame(frames[-1])] += count
-        buckets[_bucket(stack)] += count
+        bucket = _bucket(stack)
+        buckets[bucket] += count
+        if bucket != STARTUP:
+            own[_frame(frames[-1])] += count
     return own, buckets, total
 
 
 def _bucket(stack: str) -> str:
     if "_find_and_load" in stack:
-        return "start-up: importing modules"
+        return STARTUP
     if "engine/" in stack:
         return "engine (scheduler, transport, pool)"
     if "metrics/" in stack:
@@ -105,10 +109,11 @@ def _render(own: Counter[str], buckets: Counter[str], total: int, command: str) 
         return "_No profile: py-spy recorded no samples._"
     share = [[name, f"{100 * n / total:.1f} %"] for name, n in buckets.most_common()]
     top = [[f"`{name}`", f"{100 * n / total:.1f} %"] for name, n in own.most_common(TOP)]
+    header = f"top {TOP} functions by self time, start-up excluded"
     return "\n\n".join(
         [
             f"Profile of one closed-loop run ({total} samples at 250 Hz): `{command}`",
             stats.table(["where", "share of samples"], share),
-            stats.table([f"top {TOP} functions by self time", "share"], top),
+            stats.table([header, "share of all samples"], top),
         ]
     )

@@ -8,6 +8,7 @@ its output into ``Parsed`` figures. ``None`` means the tool does not report that
 from __future__ import annotations
 
 import csv
+import importlib.util
 import json
 import re
 import shutil
@@ -48,8 +49,11 @@ class Tool:
     closed: Callable[[str, int, float, Path], list[str]]
     open: Callable[[str, float, float, Path], list[str] | None]
     parse: Callable[[Measured, Path], Parsed]
+    module: str | None = None  # a Python tool: importable module that must exist
 
     def available(self) -> bool:
+        if self.module is not None:
+            return importlib.util.find_spec(self.module) is not None
         return Path(self.binary).exists() or shutil.which(self.binary) is not None
 
 
@@ -428,6 +432,7 @@ LOCUST = Tool(
     closed=locust_closed,
     open=locust_open,
     parse=locust_parse,
+    module="locust",
 )
 
 
@@ -438,7 +443,7 @@ def autocannon_bin() -> Path:
     return NPM_DIR / "node_modules" / ".bin" / "autocannon"
 
 
-def install_autocannon(timeout: float = 120.0) -> str:
+def install_autocannon(timeout: float = 90.0) -> str:
     """``npm install autocannon`` into a cache dir; returns "" or why it is skipped."""
     if autocannon_bin().exists():
         return ""
