@@ -25,6 +25,7 @@ from peerbench.section import GEN_CPUS, TARGET_CPUS, Section, Settings, timed
 from peerbench.tools import LOCUST, OMNI
 
 RATE = 5000.0
+SLACK_S = 6.0  # a sample within this of a checkpoint counts as reaching it
 HERE = Path(__file__).resolve().parent
 
 
@@ -135,17 +136,22 @@ def _warm(settings: Settings) -> float:
     return 10.0 if settings.quick else 60.0
 
 
-def _delta(track: Track, since: float) -> float | None:
+def _delta(track: Track, since: float, until: float | None = None) -> float | None:
+    """RSS growth from ``since`` to ``until`` (default: the last sample); None when the
+    run did not reach both points."""
+    if not track.rss_mb or track.rss_mb[-1][0] < since:
+        return None
+    if until is not None and track.rss_mb[-1][0] < until - SLACK_S:
+        return None
     start = rss_at(track, since)
-    end = track.rss_mb[-1][1] if track.rss_mb else None
+    end = rss_at(track, until) if until is not None else track.rss_mb[-1][1]
     return end - start if start is not None and end is not None else None
 
 
 def _growth(section: Section, track: Track, settings: Settings) -> None:
     warm = _warm(settings)
     span = 300.0 if not settings.quick else settings.memory_s - warm
-    start, end = rss_at(track, warm), rss_at(track, warm + span)
-    growth = end - start if start is not None and end is not None else None
+    growth = _delta(track, warm, warm + span)
     scope = "" if not settings.quick else f" (quick run: {span:g} s window, not the 5-min test)"
     section.notes.append(
         f"omninode-perf RSS growth from t={warm:g} s to t={warm + span:g} s: "
