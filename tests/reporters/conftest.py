@@ -38,7 +38,7 @@ def results_dir(tmp_path: Path, small_report: dict[str, Any]) -> Path:
     return tmp_path
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")  # not session: Playwright's loop must not outlive these tests
 def browser() -> Iterator[Any]:
     if not CHROMIUM.exists():
         pytest.skip(f"{CHROMIUM} is absent (CI installs Debian's chromium)")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from omninode_bridge.config import parse_duration
+from omninode_bridge.config import parse_duration, parse_size
 
 
 def duration_arg(text: str) -> float:
@@ -13,6 +13,22 @@ def duration_arg(text: str) -> float:
     except (ValueError, TypeError) as exc:
         raise argparse.ArgumentTypeError(
             f"invalid duration {text!r}: use seconds or 250ms, 10s, 5m, 1h"
+        ) from exc
+
+
+def positive_duration_arg(text: str) -> float:
+    value = duration_arg(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"expected a duration > 0, got {text!r}")
+    return value
+
+
+def size_arg(text: str) -> int:
+    try:
+        return int(parse_size(text))
+    except (ValueError, TypeError) as exc:
+        raise argparse.ArgumentTypeError(
+            f"invalid size {text!r}: use bytes or 64KB, 1MB, 10MiB"
         ) from exc
 
 

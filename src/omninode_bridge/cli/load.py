@@ -13,8 +13,14 @@ from typing import Any
 import uvloop
 from pydantic import ValidationError
 
-from omninode_bridge.cli.common import duration_arg, header_arg, positive_float, positive_int
-from omninode_bridge.config import TestConfig, parse_size
+from omninode_bridge.cli.common import (
+    header_arg,
+    positive_duration_arg,
+    positive_float,
+    positive_int,
+    size_arg,
+)
+from omninode_bridge.config import TestConfig
 from omninode_bridge.engine.scheduler import StopFlag
 from omninode_bridge.errors import ExitCode, TargetUnreachable, UsageError
 from omninode_bridge.reporters.terminal import print_load_summary
@@ -24,6 +30,19 @@ from omninode_bridge.scenarios.runner import RunContext, run_http_test
 from omninode_bridge.scenarios.signals import SignalCatcher
 from omninode_bridge.util.atomic import atomic_write_json
 
+FLAG_OF_FIELD = {
+    "url": "URL",
+    "method": "--method",
+    "headers": "--header",
+    "body": "--body",
+    "duration": "--duration",
+    "timeout": "--timeout",
+    "max_body_bytes": "--max-body",
+    "target_rps": "--rate",
+    "concurrency": "--connections",
+    "connections": "--connections",
+    "workers": "--workers",
+}
 DEFAULT_CLOSED_CONNECTIONS = 50
 DEFAULT_OPEN_CONNECTIONS = 256
 
@@ -49,7 +68,7 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "-d",
         "--duration",
-        type=duration_arg,
+        type=positive_duration_arg,
         default=10.0,
         help="how long, e.g. 10s, 2m (default 10s)",
     )
@@ -64,10 +83,11 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument("--body", help="request body: TEXT or @FILE")
     parser.add_argument(
-        "--timeout", type=duration_arg, default=30.0, help="per-request timeout (default 30s)"
+        "--timeout", type=positive_duration_arg, default=30.0, help="per-request timeout (default 30s)"
     )
     parser.add_argument(
         "--max-body",
+        type=size_arg,
         default="10MiB",
         help="response bodies above this are cut and counted (default 10MiB)",
     )
@@ -112,7 +132,7 @@ def test_config(args: argparse.Namespace) -> TestConfig:
         "endpoints": [endpoint],
         "timeout": args.timeout,
         "workers": args.workers,
-        "max_body_bytes": parse_size(args.max_body),
+        "max_body_bytes": args.max_body,
         "recovery_time": 0,
         "insecure_tls": args.insecure,
     }
@@ -124,8 +144,9 @@ def test_config(args: argparse.Namespace) -> TestConfig:
         return TestConfig.model_validate(raw)
     except ValidationError as exc:
         first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise UsageError(f"invalid arguments: {where}: {first['msg']}") from exc
+        field = str(first["loc"][-1]) if first["loc"] else ""
+        flag = FLAG_OF_FIELD.get(field, field)
+        raise UsageError(f"{flag}: {first['msg']}") from exc
 
 
 async def run_load(test: TestConfig, output_dir: Path) -> tuple[dict[str, Any], ExitCode | None]:

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Callable, Sequence
 
 from omninode_bridge import __version__
-from omninode_bridge.errors import ExitCode, PerfError
+from omninode_bridge.errors import ConfigError, ExitCode, PerfError
 
 SUBCOMMAND_MODULES = (
     "run",
@@ -51,12 +52,25 @@ def build_parser() -> argparse.ArgumentParser:
 def run_command(func: Callable[[argparse.Namespace], int], args: argparse.Namespace) -> int:
     try:
         return int(func(args))
+    except ConfigError as exc:
+        for problem in exc.problems:
+            print(f"omninode-perf: error: {problem}", file=sys.stderr)
+        return int(exc.exit_code)
     except PerfError as exc:
         print(f"omninode-perf: error: {exc}", file=sys.stderr)
         return int(exc.exit_code)
     except KeyboardInterrupt:
         print("omninode-perf: interrupted", file=sys.stderr)
         return int(ExitCode.SIGINT)
+    except Exception as exc:  # a bug: one line for the user, the traceback on request
+        if os.environ.get("OMNINODE_DEBUG"):
+            raise
+        print(
+            f"omninode-perf: internal error: {type(exc).__name__}: {exc} "
+            "(set OMNINODE_DEBUG=1 for the traceback, and please report it)",
+            file=sys.stderr,
+        )
+        return int(ExitCode.CRITERIA_FAILED)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

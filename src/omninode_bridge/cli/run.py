@@ -15,6 +15,7 @@ from omninode_bridge.cli.common import duration_arg, positive_float, positive_in
 from omninode_bridge.cli.exports import export_formats
 from omninode_bridge.config import Config, load_config
 from omninode_bridge.errors import ExitCode
+from omninode_bridge.scenarios.expressions import check_expressions
 from omninode_bridge.scenarios.suite import SuiteOptions, run_suite
 
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "[::1]")
@@ -98,6 +99,7 @@ def embedded_services(config: Config, enabled: bool) -> Iterator[dict[str, str] 
 
 def handle(args: argparse.Namespace) -> int:
     config = load_config(args.config)
+    check_expressions(config)
     suite = choose_suite(config, args.suite)
     with embedded_services(config, args.embedded) as overrides:
         options = SuiteOptions(

@@ -8,6 +8,8 @@ grammar belongs to ``analysis/thresholds.py``.
 
 from __future__ import annotations
 
+import difflib
+
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -200,7 +202,11 @@ def _check_thresholds(test: dict[str, Any], endpoints: Any, path: KeyPath) -> li
         where = (*path, "thresholds", key)
         if match is None:
             keys = "keys: latency, error_rate, throughput, or latency{endpoint=NAME}"
-            findings.append(Finding(where, f"unknown threshold metric {key!r}", keys))
+            close = difflib.get_close_matches(
+                str(key).partition("{")[0], ["latency", "error_rate", "throughput"], n=1
+            )
+            hint = f"did you mean {close[0]!r}? {keys}" if close else keys
+            findings.append(Finding(where, f"unknown threshold metric {key!r}", hint))
         elif match.group(3) is not None and match.group(3) not in names:
             known = f"endpoint names: {', '.join(map(repr, sorted(names)))}" if names else None
             findings.append(Finding(where, f"no endpoint named {match.group(3)!r}", known))

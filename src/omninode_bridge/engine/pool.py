@@ -184,7 +184,8 @@ class ConnectionPool:
             self.recorder.failure(ErrorKind.DROPPED, ep)
 
     def busy(self) -> bool:
-        return bool(self.in_flight or self.pending or self.connecting)
+        """Requests still owed an outcome (a connection still being opened owes none)."""
+        return bool(self.in_flight or self.pending)
 
     def close(self) -> None:
         self.closed = True

@@ -35,7 +35,8 @@ class WorkerStats:
     dispatched: int = 0
     cpu_user_s: float = 0.0
     cpu_sys_s: float = 0.0
-    wall_s: float = 0.0
+    wall_s: float = 0.0  # start to end, including waiting for in-flight requests
+    active_s: float = 0.0  # start to the end of the schedule (the test's duration)
     precise_timer: bool = True
 
 
@@ -139,6 +140,7 @@ class WorkerRun:
             await self._run_closed()
         else:
             await self._run_open()
+        self.stats.active_s = (monotonic_ns() - self.plan.start_ns) / NS
         await self._drain()
         self.done.set()
         for pool in self.pools.values():

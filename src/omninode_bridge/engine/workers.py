@@ -100,6 +100,10 @@ class RunStats:
     def wall_s(self) -> float:
         return max((w.wall_s for w in self.workers), default=0.0)
 
+    @property
+    def active_s(self) -> float:
+        return max((w.active_s for w in self.workers), default=0.0)
+
 
 async def run_plan(
     plan: WorkerPlan,

@@ -162,8 +162,8 @@ async def run_http_test(test: TestConfig, ctx: RunContext) -> HttpRun:
     try:
         run.stats = await run_plan(worker_plan(test, shape, specs), workers, on_interval, ctx.stop)
     finally:
-        wall = run.stats.wall_s if run.stats is not None else 0.0
-        run.duration_s = wall or max(0.0, time.monotonic() - started - 0.2)
+        active = run.stats.active_s if run.stats is not None else 0.0
+        run.duration_s = active or max(0.0, time.monotonic() - started - 0.2)
         progress.close()
         stream.close()
         run.resource_samples, run.resource_source, run.resource_error = await watch.stop()
