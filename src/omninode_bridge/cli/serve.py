@@ -21,7 +21,12 @@ from omninode_bridge.services.launcher import SERVICE_NAMES, start_services
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    parser = subparsers.add_parser("serve", help="run the reference OmniNode Bridge services")
+    parser = subparsers.add_parser(
+        "serve",
+        help="run the reference OmniNode Bridge services",
+        description="Run the reference hook_receiver (:8001), tool_proxy (:8002) and "
+        "service_registry (:8003) until Ctrl-C; each prints its URL, pid and log file.",
+    )
     parser.add_argument("--only", choices=SERVICE_NAMES, help="run just this service")
     parser.add_argument("--port", type=int, help="port of the --only service")
     parser.add_argument("--data-dir", help="where the stores and logs go (default: a temp dir)")
