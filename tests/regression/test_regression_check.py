@@ -131,3 +131,49 @@ def test_update_baseline_only_on_pass(docs: Path, tmp_path: Path) -> None:
     assert [p.name for p in (base / "basic_load").iterdir()] == [
         "performance_report_basic_load_20240102_000000.json"
     ]
+
+
+@pytest.fixture(scope="module")
+def baselines(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("nobase")
+    (root / "empty").mkdir()
+    (root / "empty" / "README.md").write_text("layout\n")
+    write(root / "other" / "stress_test", suite([make_result(6)], name="stress_test"))
+    (root / "broken").mkdir()
+    (root / "broken" / "bad.json").write_text("{")
+    return root
+
+
+@pytest.mark.parametrize(
+    ("baseline", "mode", "code", "verdict"),
+    [
+        ("empty", "pass", 0, "NO_BASELINE"),
+        ("other", "pass", 0, "NO_BASELINE"),
+        ("empty", "error", 2, None),
+        ("missing", "pass", 2, None),
+        ("broken", "pass", 2, None),
+    ],
+    ids=["empty-dir-passes", "other-suite-only-passes", "default-is-error",
+         "typo-stays-error", "bad-json-stays-error"],
+)  # fmt: skip
+def test_if_no_baseline(
+    docs: Path,
+    baselines: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    baseline: str,
+    mode: str,
+    code: int,
+    verdict: str | None,
+) -> None:
+    summary, out = tmp_path / "summary.md", tmp_path / "r.json"
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
+    argv = ["--current-results", str(docs / "same"), "--baseline-results",
+            str(baselines / baseline), "--if-no-baseline", mode, "--json", str(out)]  # fmt: skip
+    argv += FAST
+    assert main(argv) == code
+    if verdict:
+        assert json.loads(out.read_text())["verdict"] == verdict
+        assert "NO BASELINE" in summary.read_text()
+    else:
+        assert not out.exists()

@@ -5,6 +5,12 @@ Owns the arguments, resolving settings (``--threshold`` over the config's
 ``performance_testing.regression`` block over defaults), running the comparison, writing
 the terminal table / JSON / Markdown (and ``$GITHUB_STEP_SUMMARY``), recording history,
 promoting the baseline on a pass, and the exit code.
+
+No baseline yet (``--if-no-baseline pass``, what CI wants on its first run): when the
+baseline directory exists but holds no results documents, or none for the current tests,
+the gate exits 0 and says so in every output (terminal, ``--json`` with verdict
+``NO_BASELINE``, Markdown and ``$GITHUB_STEP_SUMMARY``). A baseline path that does not
+exist is still a usage error (exit 2), so a typo cannot switch the gate off.
 """
 
 from __future__ import annotations
@@ -20,7 +26,7 @@ from omninode_bridge.config import RegressionConfig, load_config
 from omninode_bridge.errors import ExitCode, UsageError
 from omninode_bridge.regression import baseline, history, output
 from omninode_bridge.regression.compare import Comparison, Settings, compare
-from omninode_bridge.regression.loader import load_runs
+from omninode_bridge.regression.loader import TestRun, load_runs
 from omninode_bridge.util.atomic import atomic_write_json, atomic_write_text
 
 
@@ -75,6 +81,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--bootstrap", type=int, default=2000, metavar="N", help="replicates")
     p.add_argument("--seed", type=int, default=0, help="bootstrap seed")
     p.add_argument("--quiet", action="store_true", help="print only the summary line")
+    p.add_argument(
+        "--if-no-baseline",
+        choices=("error", "pass"),
+        default="error",
+        help="when the (existing) baseline directory has no results for these tests: "
+        "error = exit 2 (default), pass = exit 0 and say 'no baseline' (first CI run)",
+    )
 
 
 def settings_from(args: argparse.Namespace) -> tuple[Settings, str | None]:
@@ -101,11 +114,14 @@ def _regression_block(path: Path | None) -> RegressionConfig | None:
 def run(args: argparse.Namespace) -> int:
     settings, history_url = settings_from(args)
     current = load_runs(args.current_results)
-    result = compare(load_runs(args.baseline_results), current, settings)
+    baseline_runs = _baseline_runs(args)
+    result = compare(baseline_runs, current, settings)
     if not result.results:
-        raise UsageError(
-            f"{args.current_results}: no test matches a test in {args.baseline_results}"
-        )
+        why = f"{args.current_results}: no test matches a test in {args.baseline_results}"
+        if args.if_no_baseline != "pass":
+            raise UsageError(why)
+        _emit_no_baseline(why if baseline_runs else f"{args.baseline_results}: empty", args)
+        return int(ExitCode.OK)
     code = result.exit_code(args.fail_on_inconclusive)
     _emit(result, args)
     if history_url:
@@ -115,6 +131,38 @@ def run(args: argparse.Namespace) -> int:
         for path in baseline.promote(args.current_results, root):
             print(f"baseline updated: {path}", file=sys.stderr)
     return int(code)
+
+
+def _baseline_runs(args: argparse.Namespace) -> list[TestRun]:
+    path: Path = args.baseline_results
+    if args.if_no_baseline == "pass" and path.is_dir():
+        try:
+            return load_runs(path)
+        except UsageError:
+            if any(path.rglob("*.json")):
+                raise  # unreadable JSON stays an error; only "nothing there" passes
+            return []
+    return load_runs(path)
+
+
+def _emit_no_baseline(why: str, args: argparse.Namespace) -> None:
+    print(f"NO BASELINE: {why}; nothing compared (exit 0).")
+    print("save one with: omninode-perf baseline save RESULTS --root BASELINES", file=sys.stderr)
+    doc = {"schema": output.JSON_SCHEMA, "verdict": "NO_BASELINE", "exit_code": 0,
+           "counts": {}, "notes": [why], "results": []}  # fmt: skip
+    if args.json:
+        atomic_write_json(args.json, doc)
+    markdown = f"## Performance regression check\n\n**NO BASELINE** — {why}; nothing compared.\n"
+    if args.markdown:
+        atomic_write_text(args.markdown, markdown)
+    _append_step_summary(markdown)
+
+
+def _append_step_summary(markdown: str) -> None:
+    summary = os.environ.get("GITHUB_STEP_SUMMARY")
+    if summary:
+        with open(summary, "a", encoding="utf-8") as handle:
+            handle.write(markdown)
 
 
 def _emit(c: Comparison, args: argparse.Namespace) -> None:
@@ -128,10 +176,7 @@ def _emit(c: Comparison, args: argparse.Namespace) -> None:
     markdown = output.to_markdown(c, strict)
     if args.markdown:
         atomic_write_text(args.markdown, markdown)
-    summary = os.environ.get("GITHUB_STEP_SUMMARY")
-    if summary:
-        with open(summary, "a", encoding="utf-8") as handle:
-            handle.write(markdown)
+    _append_step_summary(markdown)
 
 
 def _baseline_root(path: Path) -> Path:
