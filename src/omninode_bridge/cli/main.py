@@ -62,6 +62,9 @@ def run_command(func: Callable[[argparse.Namespace], int], args: argparse.Namesp
     except KeyboardInterrupt:
         print("omninode-perf: interrupted", file=sys.stderr)
         return int(ExitCode.SIGINT)
+    except BrokenPipeError:  # output piped into `head` and the like: not an error
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return int(ExitCode.OK)
     except Exception as exc:  # a bug: one line for the user, the traceback on request
         if os.environ.get("OMNINODE_DEBUG"):
             raise

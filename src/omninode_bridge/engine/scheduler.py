@@ -11,6 +11,7 @@ Closed model: N connections each send, wait for the response, think, repeat, lik
 from __future__ import annotations
 
 import asyncio
+import math
 import resource
 import ssl
 from collections.abc import Callable
@@ -80,6 +81,12 @@ class WorkerRun:
         self.ep_pool: list[ConnectionPool] = []
         self._build_pools()
         self.interval_index = 0
+        planned = (
+            plan.duration_s
+            if plan.model == "closed"
+            else sum(seg.duration for seg in plan.segments)
+        )
+        self.planned_intervals = max(1, math.ceil(planned - 1e-9))
         self.done = asyncio.Event()
         self.stats = WorkerStats()
 
@@ -112,11 +119,17 @@ class WorkerRun:
     def _tick(self) -> None:
         if self.done.is_set():
             return
+        if self.interval_index + 1 >= self.planned_intervals:
+            return  # the last interval stays open through the drain; run() emits it
         self._emit()
         self._schedule_tick()
 
-    def _emit(self) -> None:
-        self.on_interval(self.recorder.snapshot(self.interval_index))
+    def _emit(self, final: bool = False) -> None:
+        part = self.recorder.snapshot(self.interval_index)
+        if final:
+            started = self.plan.start_ns + self.interval_index * NS
+            part.duration_s = max(0.001, (monotonic_ns() - started) / NS)
+        self.on_interval(part)
         self.interval_index += 1
 
     def _sweep(self) -> None:
@@ -145,7 +158,7 @@ class WorkerRun:
         self.done.set()
         for pool in self.pools.values():
             pool.close()  # what is still in flight after the grace period timed out
-        self._emit()  # the last, partial interval
+        self._emit(final=True)  # the last interval, including the drain
         usage1 = resource.getrusage(resource.RUSAGE_SELF)
         self.stats.cpu_user_s = usage1.ru_utime - usage0.ru_utime
         self.stats.cpu_sys_s = usage1.ru_stime - usage0.ru_stime

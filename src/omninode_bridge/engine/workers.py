@@ -32,7 +32,15 @@ HIST_FIELDS = ("latency", "service_time", "send_lag", "queue_wait", "connect", "
 def part_to_wire(part: IntervalPart) -> dict[str, Any]:
     wire: dict[str, Any] = {
         k: getattr(part, k)
-        for k in ("index", "offered", "requests", "ok", "errors_by_kind", "status_codes")
+        for k in (
+            "index",
+            "offered",
+            "requests",
+            "ok",
+            "errors_by_kind",
+            "status_codes",
+            "duration_s",
+        )
     }
     wire["bytes"] = (part.bytes_in, part.bytes_out)
     for name in HIST_FIELDS:
@@ -42,7 +50,7 @@ def part_to_wire(part: IntervalPart) -> dict[str, Any]:
 
 
 def part_from_wire(wire: dict[str, Any]) -> IntervalPart:
-    part = IntervalPart(index=wire["index"], offered=wire["offered"])
+    part = IntervalPart(index=wire["index"], offered=wire["offered"], duration_s=wire["duration_s"])
     part.requests, part.ok = wire["requests"], wire["ok"]
     part.errors_by_kind, part.status_codes = wire["errors_by_kind"], wire["status_codes"]
     part.bytes_in, part.bytes_out = wire["bytes"]

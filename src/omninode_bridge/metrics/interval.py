@@ -26,10 +26,10 @@ def interval_document(
     *,
     target_rps: float | None,
     endpoint_names: Sequence[str],
-    duration_s: float = 1.0,
     resources: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     errors = part.error_count
+    duration_s = part.duration_s
     doc: dict[str, Any] = {
         "t": part.index,
         "duration_s": duration_s,

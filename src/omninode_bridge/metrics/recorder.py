@@ -22,6 +22,7 @@ class IntervalPart:
 
     index: int
     offered: int = 0
+    duration_s: float = 1.0  # the last interval of a test also holds its drain
     requests: int = 0
     ok: int = 0
     errors_by_kind: dict[str, int] = field(default_factory=dict)
@@ -37,6 +38,7 @@ class IntervalPart:
     endpoints: dict[int, tuple[int, int, Histogram]] = field(default_factory=dict)
 
     def merge(self, other: IntervalPart) -> None:
+        self.duration_s = max(self.duration_s, other.duration_s)
         self.offered += other.offered
         self.requests += other.requests
         self.ok += other.ok
