@@ -120,7 +120,9 @@ def run(args: argparse.Namespace) -> int:
         why = f"{args.current_results}: no test matches a test in {args.baseline_results}"
         if args.if_no_baseline != "pass":
             raise UsageError(why)
-        _emit_no_baseline(why if baseline_runs else f"{args.baseline_results}: empty", args)
+        _emit_no_baseline(
+            why if baseline_runs else f"{args.baseline_results}: no results yet", args
+        )
         return int(ExitCode.OK)
     code = result.exit_code(args.fail_on_inconclusive)
     _emit(result, args)
