@@ -1,55 +1,39 @@
-"""Argument types shared by the sub-commands: durations, positive numbers, headers."""
+"""Argument types shared by the sub-commands: durations, sizes, positive numbers, headers.
+
+Each raises ``argparse.ArgumentTypeError`` with what was expected, so argparse prints one
+line and exits 2.
+"""
 
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
+from typing import TypeVar
 
 from omninode_bridge.config import parse_duration, parse_size
 
-
-def duration_arg(text: str) -> float:
-    try:
-        return float(parse_duration(text))
-    except (ValueError, TypeError) as exc:
-        raise argparse.ArgumentTypeError(
-            f"invalid duration {text!r}: use seconds or 250ms, 10s, 5m, 1h"
-        ) from exc
+T = TypeVar("T", int, float)
 
 
-def positive_duration_arg(text: str) -> float:
-    value = duration_arg(text)
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"expected a duration > 0, got {text!r}")
-    return value
+def _converter(parse: Callable[[str], T], expected: str, positive: bool) -> Callable[[str], T]:
+    def convert(text: str) -> T:
+        try:
+            value = parse(text)
+        except (ValueError, TypeError) as exc:
+            raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}") from exc
+        if positive and value <= 0:
+            raise argparse.ArgumentTypeError(f"expected {expected} > 0, got {text!r}")
+        return value
+
+    return convert
 
 
-def size_arg(text: str) -> int:
-    try:
-        return int(parse_size(text))
-    except (ValueError, TypeError) as exc:
-        raise argparse.ArgumentTypeError(
-            f"invalid size {text!r}: use bytes or 64KB, 1MB, 10MiB"
-        ) from exc
-
-
-def positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from exc
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"expected a number > 0, got {text!r}")
-    return value
-
-
-def positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from exc
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"expected a whole number > 0, got {text!r}")
-    return value
+DURATION = "a duration (seconds, or 250ms, 10s, 5m, 1h)"
+duration_arg = _converter(lambda t: float(parse_duration(t)), DURATION, positive=False)
+positive_duration_arg = _converter(lambda t: float(parse_duration(t)), DURATION, positive=True)
+size_arg = _converter(lambda t: int(parse_size(t)), "a size (bytes, or 64KB, 1MB, 10MiB)", False)
+positive_float = _converter(float, "a number", positive=True)
+positive_int = _converter(int, "a whole number", positive=True)
 
 
 def header_arg(text: str) -> tuple[str, str]:

@@ -151,4 +151,6 @@ def print_load_summary(result: Mapping[str, Any], stream: TextIO | None = None) 
         print("  status: " + ", ".join(f"{k}={v}" for k, v in m["status_codes"].items()), file=out)
     for reason in result.get("invalid_reasons", []):
         print(f"  ⛔ INVALID: {reason}", file=out)
+    for advice in result.get("recommendations", []):
+        print(f"  💡 {advice}", file=out)
     out.flush()
