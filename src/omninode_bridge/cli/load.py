@@ -83,7 +83,10 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument("--body", help="request body: TEXT or @FILE")
     parser.add_argument(
-        "--timeout", type=positive_duration_arg, default=30.0, help="per-request timeout (default 30s)"
+        "--timeout",
+        type=positive_duration_arg,
+        default=30.0,
+        help="per-request timeout (default 30s)",
     )
     parser.add_argument(
         "--max-body",
