@@ -13,7 +13,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
 
 
 @dataclass(frozen=True)
@@ -57,6 +56,8 @@ def hac_trend(
     slope, intercept = np.polyfit(xs, ys, 1)
     resid = ys - (intercept + slope * xs)
     se = _hac_slope_se(xs, resid, newey_west_lags(n) if lags is None else lags)
+    from scipy import stats  # lazily: scipy.stats costs 0.3 s to import on every command
+
     half = float(stats.t.ppf(0.5 + level / 2, n - 2)) * se
     return Trend(float(slope), float(slope - half), float(slope + half), float(intercept), n)
 
