@@ -155,6 +155,10 @@ def _fill(section: Section, runs: list[tuple[str, Sample]], settings: Settings) 
     _judge(section, runs, dur)
 
 
+def _pct(share: float | None) -> float | None:
+    return None if share is None else 100.0 * share
+
+
 def _judge(section: Section, runs: list[tuple[str, Sample]], dur: float) -> None:
     target = next((s for label, s in runs if label == f"--rate {TARGET_EPS:g}"), None)
     eps = accepted_per_s(target, dur) if target else None
@@ -167,7 +171,7 @@ def _judge(section: Section, runs: list[tuple[str, Sample]], dur: float) -> None
         (
             "hook receiver ≥ 5,000 events/s with p99 ≤ 50 ms (issue 4)",
             ok,
-            f"{stats.fmt(eps)} accepted/s ({stats.fmt(None if share is None else 100 * share, 4)} % "
+            f"{stats.fmt(eps)} accepted/s ({stats.fmt(_pct(share), 4)} % "
             f"of offered), p99 {stats.fmt(p99)} ms",
         )
     )

@@ -11,6 +11,7 @@ the stalled fraction does not depend on the phase at which a run starts.
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -33,13 +34,19 @@ def true_quantile_ms(q: float, s0_ms: float) -> float:
     return s0_ms + 1000.0 * STALL_S * (q - (1 - stalled)) / stalled
 
 
+def has_open_mode(tool: Tool) -> bool:
+    """Whether the tool has a rate mode (asked in a scratch dir: Locust writes a file)."""
+    with tempfile.TemporaryDirectory(prefix="bench-probe-") as tmp:
+        return tool.open("http://127.0.0.1:1/", RATE, 1.0, Path(tmp)) is not None
+
+
 def _variants(peers: Sequence[Tool]) -> list[tuple[str, Tool, str]]:
     """(label, tool, mode) for every way a tool is run against the stall server."""
     out = [("omninode-perf --rate", OMNI, "open"), ("omninode-perf closed -c 50", OMNI, "closed")]
     for tool in peers:
         if tool.name == OMNI.name:
             continue
-        if tool.open(".", RATE, 1.0, Path(".")) is not None:
+        if has_open_mode(tool):
             out.append((f"{tool.name} (rate mode)", tool, "open"))
         else:
             out.append((f"{tool.name} (closed, -c 50)", tool, "closed"))

@@ -359,7 +359,8 @@ LOCUST_USERS = 50
 
 
 def locust_cmd(url: str, users: int, dur: float, out: Path, user_rate: float) -> list[str]:
-    locustfile = out / "locustfile.py"
+    # The per-user rate is in the file's name so the printed commands tell rates apart.
+    locustfile = out / f"locustfile_{user_rate:g}rps_per_user.py"
     locustfile.write_text(LOCUSTFILE.format(rate=user_rate))
     return [
         sys.executable,
