@@ -33,7 +33,9 @@ SUBCOMMAND_MODULES = (
 def modules_for(argv: Sequence[str]) -> tuple[str, ...]:
     """Only the named sub-command's module: importing them all costs a second per start."""
     command = next((a for a in argv if not a.startswith("-")), None)
-    return (command,) if command in SUBCOMMAND_MODULES else SUBCOMMAND_MODULES
+    if command in SUBCOMMAND_MODULES:
+        return (command,)
+    return () if "--version" in argv else SUBCOMMAND_MODULES
 
 
 def build_parser(modules: Sequence[str] = SUBCOMMAND_MODULES) -> argparse.ArgumentParser:
