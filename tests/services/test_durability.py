@@ -80,15 +80,19 @@ def test_every_acknowledged_event_survives_sigterm_and_sigkill(tmp_path: Path) -
     first = _start(tmp_path, port)
     url = f"{first.base_urls['hook_receiver']}/hooks"
     pid = first.pids["hook_receiver"]
-    asyncio.run(_load(url, "term", acked, 4.0, 2.5, lambda: os.kill(pid, signal.SIGTERM)))
-    first.stop()
+    try:
+        asyncio.run(_load(url, "term", acked, 4.0, 2.5, lambda: os.kill(pid, signal.SIGTERM)))
+    finally:
+        first.stop()  # never leave a service behind, even when the load fails
     assert first.returncodes() == {"hook_receiver": 0}  # graceful: drained, flushed, exit 0
     after_term = len(acked)
 
     second = _start(tmp_path, port)
     pid = second.pids["hook_receiver"]
-    asyncio.run(_load(url, "kill", acked, 4.0, 2.5, lambda: os.kill(pid, signal.SIGKILL)))
-    second.stop()
+    try:
+        asyncio.run(_load(url, "kill", acked, 4.0, 2.5, lambda: os.kill(pid, signal.SIGKILL)))
+    finally:
+        second.stop()
     assert second.returncodes() == {"hook_receiver": -signal.SIGKILL}
 
     third = _start(tmp_path, port)
