@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from time import monotonic_ns
 
 from omninode_bridge.engine.outcome import ErrorKind
-from omninode_bridge.engine.transport import HttpConnection
+from omninode_bridge.engine.transport import HeadAwareConnection, HttpConnection
 from omninode_bridge.metrics.recorder import Recorder
 
 
@@ -46,6 +46,7 @@ class ConnectionPool:
         timeout_s: float,
         max_body_bytes: int,
         ssl_context: ssl.SSLContext | None = None,
+        head_requests: bool = False,
     ) -> None:
         self.loop = loop
         self.origin = origin
@@ -54,6 +55,7 @@ class ConnectionPool:
         self.timeout_ns = int(timeout_s * 1e9)
         self.max_body_bytes = max_body_bytes
         self.ssl_context = ssl_context
+        self.connection_class = HeadAwareConnection if head_requests else HttpConnection
         self.idle: list[HttpConnection] = []
         self.conns: set[HttpConnection] = set()
         self.pending: deque[Pending] = deque()
@@ -80,7 +82,7 @@ class ConnectionPool:
         """Closed model: send right away on a given idle connection."""
         self.in_flight += 1
         self.recorder.bytes_out += len(data)
-        conn.send(data, monotonic_ns(), ep, self.timeout_ns, head)
+        conn.send(data, 0, ep, self.timeout_ns, head)  # 0: intended = actual send
 
     def open_connection(self) -> None:
         self.connecting += 1
@@ -91,7 +93,7 @@ class ConnectionPool:
         origin = self.origin
         try:
             _, conn = await self.loop.create_connection(
-                lambda: HttpConnection(self),
+                lambda: self.connection_class(self),
                 origin.host,
                 origin.port,
                 ssl=self.ssl_context if origin.tls else None,

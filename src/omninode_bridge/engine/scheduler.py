@@ -108,6 +108,10 @@ class WorkerRun:
                     timeout_s=self.plan.timeout_s,
                     max_body_bytes=self.plan.max_body_bytes,
                     ssl_context=ctx,
+                    head_requests=any(
+                        r.method == "HEAD" and origin_of(r.url) == origin
+                        for r in self.plan.requests
+                    ),
                 )
             self.ep_pool.append(self.pools[origin])
 
@@ -259,8 +263,12 @@ class WorkerRun:
         counter = [0]
         loop = self.loop
 
+        ended = [False]  # a timer flips it, so no clock read per request
+        loop.call_later(max(0.0, (end_ns - monotonic_ns()) / NS), ended.__setitem__, 0, True)
+        stop = self.stop_flag
+
         def send_next(conn: HttpConnection) -> None:
-            if monotonic_ns() >= end_ns or self.stop_flag.stopped or conn.transport is None:
+            if ended[0] or stop.stopped or conn.transport is None:
                 pool.idle.append(conn)
                 return
             n = counter[0]

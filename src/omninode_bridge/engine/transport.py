@@ -75,7 +75,8 @@ class HttpConnection(asyncio.Protocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         if self.busy:
-            if self.headers_done and exc is None and not self.head_request:
+            headers_seen = self.headers_done or self.body_bytes > 0
+            if headers_seen and exc is None and not self.head_request:
                 self._complete(keep_alive=False)  # close-delimited body
             else:
                 self.pool.on_failure(self, ErrorKind.RESET, closed=True)
@@ -84,14 +85,14 @@ class HttpConnection(asyncio.Protocol):
 
     # -- request ----------------------------------------------------------------------
     def send(self, data: bytes, intended_ns: int, ep: int, timeout_ns: int, head: bool) -> None:
+        now = monotonic_ns()
         self.busy = True
-        self.intended_ns = intended_ns
+        self.intended_ns = intended_ns or now  # closed model: intended is the send
         self.ep = ep
         self.first_byte_ns = 0
         self.body_bytes = 0
         self.headers_done = False
         self.head_request = head
-        now = monotonic_ns()
         self.sent_ns = now
         self.deadline_ns = now + timeout_ns
         self.transport.write(data)  # type: ignore[union-attr]
@@ -101,13 +102,6 @@ class HttpConnection(asyncio.Protocol):
             self.transport.abort()
 
     # -- httptools callbacks ----------------------------------------------------------
-    def on_headers_complete(self) -> None:
-        self.headers_done = True
-        if self.head_request:
-            self._complete(keep_alive=self.parser.should_keep_alive())
-            self.parser = httptools.HttpResponseParser(self)
-            raise httptools.HttpParserCallbackError("head response ends at its headers")
-
     def on_body(self, body: bytes) -> None:
         self.body_bytes += len(body)
         if self.body_bytes > self.pool.max_body_bytes:
@@ -120,3 +114,20 @@ class HttpConnection(asyncio.Protocol):
     def _complete(self, keep_alive: bool) -> None:
         self.busy = False
         self.pool.on_response(self, self.parser.get_status_code(), keep_alive)
+
+
+class HeadAwareConnection(HttpConnection):
+    """For origins that get HEAD requests: their responses end at the headers.
+
+    Kept out of the base class because httptools calls every callback a protocol
+    defines, and one more Python call per response is measurable on the hot path.
+    """
+
+    __slots__ = ()
+
+    def on_headers_complete(self) -> None:
+        self.headers_done = True
+        if self.head_request:
+            self._complete(keep_alive=self.parser.should_keep_alive())
+            self.parser = httptools.HttpResponseParser(self)
+            raise httptools.HttpParserCallbackError("head response ends at its headers")
