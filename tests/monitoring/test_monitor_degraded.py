@@ -18,7 +18,6 @@ from pathlib import Path
 import pytest
 
 from tests.monitoring.stack import (
-    PROMETHEUS,
     REPO_ROOT,
     WebhookReceiver,
     free_port,
@@ -31,7 +30,6 @@ from tests.monitoring.stack import (
 pytestmark = [
     pytest.mark.prometheus,
     pytest.mark.slow,
-    pytest.mark.skipif(not PROMETHEUS, reason="needs prometheus"),
 ]
 
 

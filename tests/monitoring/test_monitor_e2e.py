@@ -17,8 +17,6 @@ from omninode_bridge.monitoring.config import parse_config
 from omninode_bridge.monitoring.monitor import Monitor
 from omninode_bridge.services.launcher import start_services
 from tests.monitoring.stack import (
-    ALERTMANAGER,
-    PROMETHEUS,
     WebhookReceiver,
     free_port,
     start_alertmanager,
@@ -30,7 +28,6 @@ from tests.monitoring.stack import (
 pytestmark = [
     pytest.mark.prometheus,
     pytest.mark.slow,
-    pytest.mark.skipif(not (PROMETHEUS and ALERTMANAGER), reason="needs prometheus binaries"),
 ]
 
 

@@ -16,9 +16,9 @@ from omninode_bridge.monitoring.prometheus import (
     PrometheusQueryError,
     PrometheusUnavailable,
 )
-from tests.monitoring.stack import PROMETHEUS, Proc, free_port, start_prometheus
+from tests.monitoring.stack import Proc, free_port, start_prometheus
 
-pytestmark = [pytest.mark.prometheus, pytest.mark.skipif(not PROMETHEUS, reason="no prometheus")]
+pytestmark = [pytest.mark.prometheus]
 
 
 @pytest.fixture(scope="module")

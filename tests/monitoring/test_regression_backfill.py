@@ -19,11 +19,10 @@ from omninode_bridge.monitoring.baseline import BaselineStore
 from omninode_bridge.monitoring.config import parse_config
 from omninode_bridge.monitoring.evaluators import Evaluators
 from omninode_bridge.monitoring.prometheus import PrometheusClient
-from tests.monitoring.stack import PROMETHEUS, PROMTOOL, start_prometheus
+from tests.monitoring.stack import PROMTOOL, start_prometheus
 
 pytestmark = [
     pytest.mark.prometheus,
-    pytest.mark.skipif(not (PROMETHEUS and PROMTOOL), reason="needs prometheus and promtool"),
 ]
 
 BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.5, 1, 2.5, 5, 10)

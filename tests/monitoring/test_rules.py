@@ -14,7 +14,7 @@ from omninode_bridge.cli.main import main
 from omninode_bridge.monitoring.baseline import BaselineStore
 from tests.monitoring.stack import PROMTOOL
 
-pytestmark = [pytest.mark.prometheus, pytest.mark.skipif(not PROMTOOL, reason="no promtool")]
+pytestmark = [pytest.mark.prometheus]
 
 CONFIG = {
     "production_monitoring": {

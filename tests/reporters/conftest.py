@@ -41,7 +41,7 @@ def results_dir(tmp_path: Path, small_report: dict[str, Any]) -> Path:
 @pytest.fixture(scope="module")  # not session: Playwright's loop must not outlive these tests
 def browser() -> Iterator[Any]:
     if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is absent (CI installs Debian's chromium)")
+        pytest.fail(f"{CHROMIUM} is absent: apt-get install chromium (scripts/test.sh does)")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
