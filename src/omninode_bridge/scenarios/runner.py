@@ -24,6 +24,7 @@ from omninode_bridge.engine.scheduler import StopFlag
 from omninode_bridge.engine.workers import RunStats, run_plan
 from omninode_bridge.metrics.interval import Totals, interval_document
 from omninode_bridge.metrics.recorder import IntervalPart
+from omninode_bridge.plan.pacers import constant
 from omninode_bridge.plan.requests import RequestSpec
 from omninode_bridge.reporters.terminal import Progress
 from omninode_bridge.results.writer import IntervalStream
@@ -114,18 +115,12 @@ async def preload(test: TestConfig, ctx: RunContext) -> int:
     plan = WorkerPlan(
         requests=(spec,),
         model="open",
-        segments=shape_of_constant(rate, duration),
+        segments=constant(rate, duration).segments,
         timeout_s=test.timeout,
     )
     totals = Totals()
     await run_plan(plan, 1, totals.add, ctx.stop)
     return totals.total.ok
-
-
-def shape_of_constant(rate: float, duration: float) -> tuple[Any, ...]:
-    from omninode_bridge.plan.pacers import constant
-
-    return constant(rate, duration).segments
 
 
 async def run_http_test(test: TestConfig, ctx: RunContext) -> HttpRun:

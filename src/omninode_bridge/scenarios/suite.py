@@ -14,7 +14,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from omninode_bridge.analysis.recommendations import overall_recommendations
+from omninode_bridge.analysis.recommendations import (
+    overall_recommendations,
+    seed_recommendations,
+)
 from omninode_bridge.config import Config, TestConfig, mask_secrets
 from omninode_bridge.engine.scheduler import StopFlag
 from omninode_bridge.errors import ExitCode
@@ -67,8 +70,6 @@ async def run_intelligence(test: TestConfig, base_urls: dict[str, str]) -> dict[
         "custom_metrics": {"intelligence": outcome.intelligence},
         "requests": requests,
     }
-    from omninode_bridge.analysis.recommendations import seed_recommendations
-
     criteria = list(outcome.criteria)
     return {
         "test_name": test.name,
@@ -137,7 +138,9 @@ async def run_suite(config: Config, suite_name: str, options: SuiteOptions) -> S
         if i < len(suite.tests) - 1:
             wait = test.recovery_time if options.recovery_time is None else options.recovery_time
             await _recover(wait, stop)
-    document = suite_document(config, suite_name, started, results, catcher.signum, options)
+    document = suite_document(
+        config, suite_name, started, results, catcher.signum, base_urls, options.workers or 1
+    )
     path = write_report(document, options.output_dir, stem)
     print(f"📄 Performance report saved: {path}", flush=True)
     return SuiteOutcome(document, path, exit_code_for(results, catcher.signum))
@@ -149,11 +152,9 @@ def suite_document(
     started: datetime,
     results: list[dict[str, Any]],
     signum: int | None,
-    options: SuiteOptions,
+    base_urls: dict[str, str],
+    workers: int,
 ) -> dict[str, Any]:
-    pt = config.performance_testing
-    base_urls = {k: str(v) for k, v in pt.base_urls.items()}
-    base_urls.update(options.base_urls or {})
     document: dict[str, Any] = {
         "schema_version": SCHEMA_VERSION,
         "suite_name": suite_name,
@@ -164,7 +165,7 @@ def suite_document(
         "valid": all(r.get("valid", True) for r in results),
         "config_file": config.source_path,
         "base_urls": base_urls,
-        "generator": generator_info(options.workers or 1),
+        "generator": generator_info(workers),
         "summary": summarize_suite(results),
         "test_results": results,
         "overall_recommendations": overall_recommendations(
