@@ -9,7 +9,6 @@ grammar belongs to ``analysis/thresholds.py``.
 from __future__ import annotations
 
 import difflib
-
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass

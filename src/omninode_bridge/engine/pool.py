@@ -14,6 +14,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from time import monotonic_ns
+from typing import cast
 
 from omninode_bridge.engine.outcome import ErrorKind
 from omninode_bridge.engine.transport import HeadAwareConnection, HttpConnection
@@ -36,6 +37,24 @@ Pending = tuple[int, bytes, int, bool]
 
 
 class ConnectionPool:
+    __slots__ = (
+        "closed",
+        "connecting",
+        "connection_class",
+        "conns",
+        "head_aware",
+        "idle",
+        "loop",
+        "max_body_bytes",
+        "max_connections",
+        "on_idle",
+        "origin",
+        "pending",
+        "recorder",
+        "ssl_context",
+        "timeout_ns",
+    )
+
     def __init__(
         self,
         loop: asyncio.AbstractEventLoop,
@@ -55,12 +74,12 @@ class ConnectionPool:
         self.timeout_ns = int(timeout_s * 1e9)
         self.max_body_bytes = max_body_bytes
         self.ssl_context = ssl_context
+        self.head_aware = head_requests
         self.connection_class = HeadAwareConnection if head_requests else HttpConnection
         self.idle: list[HttpConnection] = []
         self.conns: set[HttpConnection] = set()
         self.pending: deque[Pending] = deque()
         self.connecting = 0
-        self.in_flight = 0
         self.closed = False
         # Closed model: called with an idle connection to start its next request.
         self.on_idle: Callable[[HttpConnection], None] | None = None
@@ -69,20 +88,20 @@ class ConnectionPool:
     def submit(self, intended_ns: int, data: bytes, ep: int, head: bool = False) -> None:
         idle = self.idle
         if idle:
-            conn = idle.pop()
-            self.in_flight += 1
-            self.recorder.bytes_out += len(data)
-            conn.send(data, intended_ns, ep, self.timeout_ns, head)
+            self.send_on(idle.pop(), data, ep, head, intended_ns)
             return
         self.pending.append((intended_ns, data, ep, head))
         if len(self.conns) + self.connecting < self.max_connections:
             self.open_connection()
 
-    def send_on(self, conn: HttpConnection, data: bytes, ep: int, head: bool = False) -> None:
-        """Closed model: send right away on a given idle connection."""
-        self.in_flight += 1
-        self.recorder.bytes_out += len(data)
-        conn.send(data, 0, ep, self.timeout_ns, head)  # 0: intended = actual send
+    def send_on(
+        self, conn: HttpConnection, data: bytes, ep: int, head: bool = False, intended_ns: int = 0
+    ) -> None:
+        """Send on an idle connection now; ``intended_ns`` 0 means "now" (closed model)."""
+        if self.head_aware:
+            cast(HeadAwareConnection, conn).send_head(data, intended_ns, ep, head)
+        else:
+            conn.send(data, intended_ns, ep)
 
     def open_connection(self) -> None:
         self.connecting += 1
@@ -104,7 +123,7 @@ class ConnectionPool:
             self._connect_failed(exc)
             return
         self.connecting -= 1
-        self.recorder.connect_us.append((monotonic_ns() - started) // 1000)
+        self.recorder.connect_ns.append(monotonic_ns() - started)
         if self.closed:
             conn.close()
             return
@@ -126,39 +145,35 @@ class ConnectionPool:
     def _next(self, conn: HttpConnection) -> None:
         if self.pending:
             intended, data, ep, head = self.pending.popleft()
-            now = monotonic_ns()
-            self.recorder.queue_us.append((now - intended) // 1000)
-            self.in_flight += 1
-            self.recorder.bytes_out += len(data)
-            conn.send(data, intended, ep, self.timeout_ns, head)
+            self.recorder.queue_ns.append(monotonic_ns() - intended)
+            self.send_on(conn, data, ep, head, intended)
         elif self.on_idle is not None and not self.closed:
             self.on_idle(conn)
         else:
             self.idle.append(conn)
 
-    def on_response(self, conn: HttpConnection, status: int, keep_alive: bool) -> None:
-        self.in_flight -= 1
-        now = monotonic_ns()
-        rec = self.recorder
-        rec.ttfb_us.append((conn.first_byte_ns - conn.sent_ns) // 1000)
-        rec.response(conn.intended_ns, conn.sent_ns, now, status, conn.ep)
-        if keep_alive and not self.closed:
+    def reuse(self, conn: HttpConnection) -> None:
+        """A connection whose response is recorded and kept alive: give it its next job."""
+        if self.closed:
+            conn.close()
+        elif self.pending:
             self._next(conn)
+        elif self.on_idle is not None:
+            self.on_idle(conn)
         else:
-            self._discard(conn)
+            self.idle.append(conn)
 
     def on_failure(self, conn: HttpConnection, kind: ErrorKind, closed: bool = False) -> None:
         if not conn.busy:
-            self._discard(conn)
+            conn.close()
             return
         conn.busy = False
-        self.in_flight -= 1
         elapsed = None
         if kind == ErrorKind.TIMEOUT:
-            elapsed = (monotonic_ns() - conn.intended_ns) // 1000
+            elapsed = monotonic_ns() - conn.intended_ns
         self.recorder.failure(kind, conn.ep, elapsed)
         if not closed:
-            self._discard(conn)
+            conn.close()
 
     def on_lost(self, conn: HttpConnection) -> None:
         self.conns.discard(conn)
@@ -171,23 +186,20 @@ class ConnectionPool:
         elif self.pending and len(self.conns) + self.connecting < self.max_connections:
             self.open_connection()
 
-    def _discard(self, conn: HttpConnection) -> None:
-        conn.close()  # connection_lost follows and calls on_lost
-
     # -- housekeeping -----------------------------------------------------------------
     def sweep(self, now_ns: int) -> None:
         """Time out stuck requests and drop requests that waited too long for a slot."""
-        for conn in [c for c in self.conns if c.busy and c.deadline_ns <= now_ns]:
+        limit = now_ns - self.timeout_ns
+        for conn in [c for c in self.conns if c.busy and c.sent_ns <= limit]:
             self.on_failure(conn, ErrorKind.TIMEOUT)
         pending = self.pending
-        limit = now_ns - self.timeout_ns
         while pending and pending[0][0] <= limit:
             _, _, ep, _ = pending.popleft()
             self.recorder.failure(ErrorKind.DROPPED, ep)
 
     def busy(self) -> bool:
         """Requests still owed an outcome (a connection still being opened owes none)."""
-        return bool(self.in_flight or self.pending)
+        return bool(self.pending) or any(conn.busy for conn in self.conns)
 
     def close(self) -> None:
         self.closed = True

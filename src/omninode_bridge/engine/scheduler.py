@@ -185,7 +185,7 @@ class WorkerRun:
         rendered, order, ep_pool = self.rendered, self.order, self.ep_pool
         n_order = len(order)
         rec = self.recorder
-        lag = rec.lag_us
+        lag = rec.lag
         stop = self.stop_flag
 
         def due_ns(n: int) -> int | None:
@@ -203,7 +203,8 @@ class WorkerRun:
                 ep = order[n % n_order]
                 req = rendered[ep]
                 rec.offered += 1
-                lag.append((now - due) // 1000)
+                lag.append(due)
+                lag.append(now)
                 ep_pool[ep].submit(due, req.render(n), ep, req.head)
                 n += step
                 due = due_ns(n)
@@ -261,6 +262,8 @@ class WorkerRun:
     ) -> None:
         rendered = self.rendered
         counter = [0]
+        n_cycle = len(cycle)
+        head_aware = pool.head_aware
         loop = self.loop
 
         ended = [False]  # a timer flips it, so no clock read per request
@@ -273,10 +276,13 @@ class WorkerRun:
                 return
             n = counter[0]
             counter[0] = n + 1
-            ep = cycle[n % len(cycle)]
+            ep = cycle[n % n_cycle]
             req = rendered[ep]
             rec.offered += 1
-            pool.send_on(conn, req.render(n), ep, req.head)
+            if head_aware:
+                pool.send_on(conn, req.render(n), ep, req.head)
+            else:
+                conn.send(req.render(n), 0, ep)
 
         def think_then_send(conn: HttpConnection) -> None:
             loop.call_later(think, send_next, conn)

@@ -68,11 +68,17 @@ class HdrLogWriter:
         self, tag: str | None, start_s: float, length_s: float, hist: Histogram
     ) -> None:
         """Append one interval; ``start_s`` is seconds since the log's start time."""
+        self.write_encoded(tag, start_s, length_s, hist.max, hist.encode())
+
+    def write_encoded(
+        self, tag: str | None, start_s: float, length_s: float, max_us: float, encoded: str
+    ) -> None:
+        """Append one interval already in the compressed V2 encoding (no re-encoding)."""
         if tag is not None and (not tag or _BAD_TAG.search(tag)):
             raise ValueError(f"HDR log tag must be non-empty, without commas or spaces: {tag!r}")
         prefix = f"Tag={tag}," if tag is not None else ""
-        max_field = hist.max / MAX_VALUE_UNIT_RATIO
-        self._emit(f"{prefix}{start_s:.3f},{length_s:.3f},{max_field:.3f},{hist.encode()}\n")
+        max_field = max_us / MAX_VALUE_UNIT_RATIO
+        self._emit(f"{prefix}{start_s:.3f},{length_s:.3f},{max_field:.3f},{encoded}\n")
 
     def _emit(self, text: str) -> None:
         if self._file is None:

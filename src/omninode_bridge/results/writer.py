@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import IO, Any
 
 from omninode_bridge.metrics.hdrlog import HdrLogWriter
-from omninode_bridge.metrics.histogram import Histogram
 from omninode_bridge.util.atomic import atomic_write_json
 
 
@@ -43,11 +42,13 @@ class IntervalStream:
         self._jsonl.flush()
         hdr = interval.get("hdr", {}).get("latency")
         if hdr:
-            self._hlog.write_interval(
+            max_ms = (interval.get("latency_ms") or {}).get("max") or 0
+            self._hlog.write_encoded(
                 "latency",
                 float(interval["t"]),
                 float(interval["duration_s"]),
-                Histogram.decode(hdr),
+                round(max_ms * 1000),
+                hdr,
             )
 
     def close(self) -> None:
