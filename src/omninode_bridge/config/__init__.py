@@ -8,8 +8,9 @@ every output.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from omninode_bridge.config.durations import parse_duration, parse_size
-from omninode_bridge.config.loader import load_config, load_config_text
 from omninode_bridge.config.model import (
     Config,
     Endpoint,
@@ -29,6 +30,18 @@ from omninode_bridge.config.model import (
     TestConfig,
 )
 from omninode_bridge.config.secrets import MASK, mask_secrets
+
+if TYPE_CHECKING:
+    from omninode_bridge.config.loader import load_config, load_config_text
+
+
+def __getattr__(name: str) -> Any:
+    """The YAML loader (and PyYAML) is imported on first use, not by every command."""
+    if name in ("load_config", "load_config_text"):
+        from omninode_bridge.config import loader
+
+        return getattr(loader, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 __all__ = [
     "MASK",

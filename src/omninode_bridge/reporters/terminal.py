@@ -9,11 +9,10 @@ from __future__ import annotations
 import sys
 import time
 from collections.abc import Mapping
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
-from rich.console import Console
-from rich.live import Live
-from rich.text import Text
+if TYPE_CHECKING:  # rich is imported only on a TTY: it costs ~30 ms of start-up
+    from rich.live import Live
 
 PLAIN_EVERY_S = 5.0
 
@@ -37,6 +36,10 @@ class Progress:
         self._last_plain = 0.0
         self._live: Live | None = None
         if self.tty:
+            from rich.console import Console
+            from rich.live import Live
+            from rich.text import Text
+
             self._live = Live(Text(""), console=Console(file=self.stream), transient=True)
             self._live.start()
 
@@ -58,6 +61,8 @@ class Progress:
     def update(self, interval: Mapping[str, Any]) -> None:
         text = self.line(interval)
         if self._live is not None:
+            from rich.text import Text
+
             self._live.update(Text(text))
             return
         now = time.monotonic()

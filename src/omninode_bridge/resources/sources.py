@@ -141,13 +141,64 @@ def _roots(pids: set[int]) -> list[int]:
 
 
 def pids_listening_on(port: int) -> list[int]:
-    """Root pids of the processes (of this user, unless privileged) listening on ``port``."""
-    found = {
-        conn.pid
-        for conn in psutil.net_connections(kind="tcp")
-        if conn.status == psutil.CONN_LISTEN and conn.laddr and conn.laddr.port == port and conn.pid
-    }
+    """Root pids of the processes (of this user, unless privileged) listening on ``port``.
+
+    On Linux, reads only the listening sockets of ``/proc/net/tcp{,6}`` and then the fds
+    of each process until those sockets are found: about 10 ms, where
+    ``psutil.net_connections`` decodes every connection on the machine (100–170 ms on a
+    host running databases), which the generator's own CPU figures would carry.
+    """
+    inodes = _listening_inodes(port) if os.path.exists("/proc/net/tcp") else None
+    if inodes is None:
+        found = {
+            conn.pid
+            for conn in psutil.net_connections(kind="tcp")
+            if conn.status == psutil.CONN_LISTEN
+            and conn.laddr
+            and conn.laddr.port == port
+            and conn.pid
+        }
+    else:
+        found = _pids_holding(inodes)
     return _roots(found)
+
+
+def _listening_inodes(port: int) -> set[str]:
+    """Socket inodes in LISTEN state (``0A``) on ``port``, from ``/proc/net/tcp`` and tcp6."""
+    suffix = f":{port:04X}"
+    inodes: set[str] = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            with open(table, encoding="ascii") as handle:
+                next(handle, None)  # the header
+                for line in handle:
+                    fields = line.split()
+                    if len(fields) > 9 and fields[3] == "0A" and fields[1].endswith(suffix):
+                        inodes.add(fields[9])
+        except OSError:
+            continue
+    return inodes
+
+
+def _pids_holding(inodes: set[str]) -> set[int]:
+    wanted = {f"socket:[{inode}]" for inode in inodes}
+    found: set[int] = set()
+    if not wanted:
+        return found
+    for pid in psutil.pids():
+        fd_dir = f"/proc/{pid}/fd"
+        try:
+            names = os.listdir(fd_dir)
+        except OSError:
+            continue  # gone, or not ours to read
+        for name in names:
+            try:
+                if os.readlink(f"{fd_dir}/{name}") in wanted:
+                    found.add(pid)
+                    break
+            except OSError:
+                continue
+    return found
 
 
 def pids_named(name: str) -> list[int]:
