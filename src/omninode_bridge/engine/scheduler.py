@@ -284,9 +284,22 @@ class WorkerRun:
             else:
                 conn.send(req.render(n), 0, ep)
 
-        def think_then_send(conn: HttpConnection) -> None:
-            loop.call_later(think, send_next, conn)
+        fixed = rendered[cycle[0]].static if n_cycle == 1 and not head_aware else None
+        fixed_ep = cycle[0]
 
-        pool.on_idle = think_then_send if think > 0 else send_next
+        def send_fixed(conn: HttpConnection) -> None:
+            """``send_next`` for the common case of one request that never changes."""
+            if ended[0] or stop.stopped or conn.transport is None:
+                pool.idle.append(conn)
+                return
+            rec.offered += 1
+            conn.send(fixed, 0, fixed_ep)  # type: ignore[arg-type]
+
+        send = send_fixed if fixed is not None else send_next
+
+        def think_then_send(conn: HttpConnection) -> None:
+            loop.call_later(think, send, conn)
+
+        pool.on_idle = think_then_send if think > 0 else send
         for _ in range(conns):
             pool.open_connection()

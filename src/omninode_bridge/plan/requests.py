@@ -83,6 +83,11 @@ class RenderedRequest:
             return self._prefix + b"\r\n"
         return self._prefix + b"Content-Length: %d\r\n\r\n" % len(body) + body
 
+    @property
+    def static(self) -> bytes | None:
+        """The wire bytes when every request is the same (no per-request values)."""
+        return self._static
+
     def render(self, seq: int) -> bytes:
         if self._static is not None:
             return self._static
