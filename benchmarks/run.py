@@ -11,6 +11,7 @@ Exit codes: 0 written, 2 usage error, 3 a prerequisite is missing (nginx, taskse
 from __future__ import annotations
 
 import argparse
+import compileall
 import shutil
 import sys
 import threading
@@ -141,6 +142,10 @@ def main(argv: list[str] | None = None) -> int:
             print(f"run.py: error: `{needed}` not found on PATH", file=sys.stderr)
             return 3
     settings = Settings.make(args.quick)
+    # A regular install ships byte-code; an editable one writes it on first import unless
+    # PYTHONDONTWRITEBYTECODE is set (it is on some CI images). Compile it up front so
+    # omninode-perf's start-up CPU is what a user's would be, not a compile per run.
+    compileall.compile_dir(str(ROOT / "src"), quiet=1)
     start, started, load_start = time.monotonic(), now_utc(), loadavg()
     wake_start = wakeup_latency(GEN_CPUS)
     notes: list[str] = []

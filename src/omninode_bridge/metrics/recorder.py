@@ -111,7 +111,8 @@ class Recorder:
         self.failed.append((kind, ep, elapsed_ns))
 
     def snapshot(self, index: int) -> IntervalPart:
-        rows = np.array(self.responses, dtype=np.int64).reshape(-1, RESPONSE_FIELDS)
+        responses = self.responses
+        rows = np.fromiter(responses, np.int64, len(responses)).reshape(-1, RESPONSE_FIELDS)
         intended, sent, first, last, status, ep = rows.T
         failed = [(k, e, t) for k, e, t in self.failed if t is not None]
         failed_us = np.array([t for _, _, t in failed], dtype=np.int64) // 1000
