@@ -69,3 +69,19 @@ def test_request_count_equals_nginx_count(
     assert m["status_codes"] == {"200": m["requests"]}
     if "--rate" in args:
         assert m["offered"] == m["requests"] == int(args[1]) * int(args[3][:-1])
+
+
+def test_every_interval_carries_its_own_measurements(nginx: Nginx, tmp_path: Path) -> None:
+    """Each second's send lag and latency come from that second, not only the first one
+    (the dispatch loop holds the recorder's lists, so they must be reset in place)."""
+    out = tmp_path / "r.json"
+    run = run_cli("load", nginx.url + "/", "--rate", "400", "-d", "4s", "--json", str(out))
+    assert run.code == 0, run.stderr
+    result = load_json(out)
+    intervals = result["intervals"]
+    assert len(intervals) == 4
+    assert sum(i["offered"] for i in intervals) == sum(i["requests"] for i in intervals) == 1600
+    for interval in intervals:
+        assert interval["requests"] == pytest.approx(400, abs=5)
+        assert interval["send_lag_us"]["p50"] is not None, interval["t"]
+        assert interval["latency_ms"]["p50"] is not None, interval["t"]
