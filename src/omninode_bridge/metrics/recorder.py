@@ -1,8 +1,9 @@
-"""Per-request recording in O(1) with no allocation beyond array growth.
+"""Per-request recording in O(1): a few list appends, no arithmetic.
 
-The hot path appends integers (µs) to typed arrays and bumps counters. Once a second the
-engine calls :meth:`Recorder.snapshot`, which bins the arrays into histograms with numpy
-and resets them, so memory stays flat however long the run.
+The hot path appends each response's raw clock readings, status and endpoint to one list
+and bumps counters. Once a second the engine calls :meth:`Recorder.snapshot`, which
+derives the figures and bins them into histograms with numpy, then clears the lists, so
+memory stays flat however long the run.
 """
 
 from __future__ import annotations
