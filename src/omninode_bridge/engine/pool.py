@@ -156,12 +156,8 @@ class ConnectionPool:
         """A connection whose response is recorded and kept alive: give it its next job."""
         if self.closed:
             conn.close()
-        elif self.pending:
-            self._next(conn)
-        elif self.on_idle is not None:
-            self.on_idle(conn)
         else:
-            self.idle.append(conn)
+            self._next(conn)
 
     def on_failure(self, conn: HttpConnection, kind: ErrorKind, closed: bool = False) -> None:
         if not conn.busy:

@@ -263,7 +263,6 @@ class WorkerRun:
         rendered = self.rendered
         counter = [0]
         n_cycle = len(cycle)
-        head_aware = pool.head_aware
         loop = self.loop
 
         ended = [False]  # a timer flips it, so no clock read per request
@@ -279,12 +278,9 @@ class WorkerRun:
             ep = cycle[n % n_cycle]
             req = rendered[ep]
             rec.offered += 1
-            if head_aware:
-                pool.send_on(conn, req.render(n), ep, req.head)
-            else:
-                conn.send(req.render(n), 0, ep)
+            pool.send_on(conn, req.render(n), ep, req.head)
 
-        fixed = rendered[cycle[0]].static if n_cycle == 1 and not head_aware else None
+        fixed = rendered[cycle[0]].static if n_cycle == 1 and not pool.head_aware else None
         fixed_ep = cycle[0]
 
         def send_fixed(conn: HttpConnection) -> None:

@@ -113,21 +113,7 @@ class HttpConnection(asyncio.Protocol):
             raise httptools.HttpParserCallbackError("body above limit")
 
     def on_message_complete(self) -> None:
-        # The hot path: ``finish`` inlined, as one Python call costs ~100 ns here.
-        self.busy = False
-        parser = self.parser
-        self.recorder.responses += (
-            self.intended_ns,
-            self.sent_ns,
-            self.first_byte_ns,
-            self.last_byte_ns,
-            parser.get_status_code(),
-            self.ep,
-        )
-        if parser.should_keep_alive():
-            self.pool.reuse(self)
-        else:
-            self.close()  # connection_lost follows and calls the pool's on_lost
+        self.finish(self.parser.should_keep_alive())
 
     def finish(self, keep_alive: bool) -> None:
         """Record the response just completed, then reuse or close the connection."""
