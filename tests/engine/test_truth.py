@@ -85,3 +85,15 @@ def test_every_interval_carries_its_own_measurements(nginx: Nginx, tmp_path: Pat
         assert interval["requests"] == pytest.approx(400, abs=5)
         assert interval["send_lag_us"]["p50"] is not None, interval["t"]
         assert interval["latency_ms"]["p50"] is not None, interval["t"]
+
+
+def test_open_model_rate_is_per_planned_second(nginx: Nginx, tmp_path: Path) -> None:
+    """A run lasts its whole window even when its last arrival is due early: 2 req/s for
+    2 s is 4 requests over 2 s (2 req/s), not over the 1.5 s until the last was sent."""
+    out = tmp_path / "r.json"
+    run = run_cli("load", nginx.url + "/", "--rate", "2", "-d", "2s", "--json", str(out))
+    assert run.code == 0, run.stderr
+    result = load_json(out)
+    assert result["metrics"]["requests"] == 4
+    assert result["duration"] >= 2.0
+    assert result["metrics"]["achieved_rps"] == pytest.approx(2.0, rel=0.02)

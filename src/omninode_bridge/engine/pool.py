@@ -128,7 +128,7 @@ class ConnectionPool:
             conn.close()
             return
         self.conns.add(conn)
-        self._next(conn)
+        self.reuse(conn)
 
     def _connect_failed(self, exc: BaseException) -> None:
         del exc  # classified as a connect error; the kind is what users act on
@@ -142,8 +142,11 @@ class ConnectionPool:
             self.open_connection()
 
     # -- completion -------------------------------------------------------------------
-    def _next(self, conn: HttpConnection) -> None:
-        if self.pending:
+    def reuse(self, conn: HttpConnection) -> None:
+        """Give a connection that is free (new, or its response recorded) its next job."""
+        if self.closed:
+            conn.close()
+        elif self.pending:
             intended, data, ep, head = self.pending.popleft()
             self.recorder.queue_ns.append(monotonic_ns() - intended)
             self.send_on(conn, data, ep, head, intended)
@@ -151,13 +154,6 @@ class ConnectionPool:
             self.on_idle(conn)
         else:
             self.idle.append(conn)
-
-    def reuse(self, conn: HttpConnection) -> None:
-        """A connection whose response is recorded and kept alive: give it its next job."""
-        if self.closed:
-            conn.close()
-        else:
-            self._next(conn)
 
     def on_failure(self, conn: HttpConnection, kind: ErrorKind, closed: bool = False) -> None:
         if not conn.busy:

@@ -175,6 +175,10 @@ class WorkerRun:
         while any(p.busy() for p in self.pools.values()) and monotonic_ns() < deadline:
             await asyncio.sleep(0.005)
 
+    async def _wait_until(self, end_ns: int) -> None:
+        while monotonic_ns() < end_ns and not self.stop_flag.stopped:
+            await asyncio.sleep(min(0.05, max(0.0, (end_ns - monotonic_ns()) / NS)))
+
     # -- open model -------------------------------------------------------------------
     async def _run_open(self) -> None:
         pacer = Pacer(list(self.plan.segments))
@@ -232,6 +236,9 @@ class WorkerRun:
                         fire()
         finally:
             waker.close()
+        # The test lasts its whole window even when the last arrival is due before its
+        # end (1 req/s for 1 s is one request at t=0): rates are per planned second.
+        await self._wait_until(start + int(sum(seg.duration for seg in self.plan.segments) * NS))
 
     # -- closed model -----------------------------------------------------------------
     async def _run_closed(self) -> None:
@@ -246,8 +253,7 @@ class WorkerRun:
             conns = max(1, round(plan.concurrency * share))
             self._start_closed_pool(pool, cycle, conns, end_ns, think, rec)
             del origin
-        while monotonic_ns() < end_ns and not self.stop_flag.stopped:
-            await asyncio.sleep(min(0.05, max(0.0, (end_ns - monotonic_ns()) / NS)))
+        await self._wait_until(end_ns)
         for pool in self.pools.values():
             pool.on_idle = None
 

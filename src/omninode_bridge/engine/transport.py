@@ -112,11 +112,11 @@ class HttpConnection(asyncio.Protocol):
             self.pool.on_failure(self, ErrorKind.BODY_TOO_LARGE)
             raise httptools.HttpParserCallbackError("body above limit")
 
-    def on_message_complete(self) -> None:
-        self.finish(self.parser.should_keep_alive())
+    def finish(self, keep_alive: bool | None = None) -> None:
+        """Record the response just completed, then reuse or close the connection.
 
-    def finish(self, keep_alive: bool) -> None:
-        """Record the response just completed, then reuse or close the connection."""
+        ``keep_alive`` None asks the parser (the end of a parsed message).
+        """
         self.busy = False
         self.recorder.responses += (
             self.intended_ns,
@@ -126,10 +126,13 @@ class HttpConnection(asyncio.Protocol):
             self.parser.get_status_code(),
             self.ep,
         )
-        if keep_alive:
+        if keep_alive or (keep_alive is None and self.parser.should_keep_alive()):
             self.pool.reuse(self)
         else:
             self.close()
+
+    # httptools' end-of-message callback is ``finish`` itself: one Python call fewer.
+    on_message_complete = finish
 
 
 class HeadAwareConnection(HttpConnection):
@@ -149,6 +152,6 @@ class HeadAwareConnection(HttpConnection):
     def on_headers_complete(self) -> None:
         self.headers_done = True
         if self.head_request:
-            self.finish(self.parser.should_keep_alive())
+            self.finish()
             self.parser = httptools.HttpResponseParser(self)
             raise httptools.HttpParserCallbackError("head response ends at its headers")
