@@ -133,7 +133,16 @@ def test_server_going_away_gives_connect_errors(tmp_path: Path) -> None:
 def test_refused_from_the_start_is_exit_3(tmp_path: Path) -> None:
     from tests.engine.conftest import free_port
 
-    run = run_cli("load", f"http://127.0.0.1:{free_port()}/", "--rate", "10", "-d", "1s")
+    out = tmp_path / "r.json"
+    run = run_cli(
+        "load", f"http://127.0.0.1:{free_port()}/", "--rate", "10", "-d", "1s", "--json", str(out)
+    )
     assert run.code == 3
     assert "target unreachable" in run.stderr
     assert "Traceback" not in run.stderr
+    result = load_json(out)
+    assert result["valid"] is False
+    # no latency advice from a run that measured nothing, only what to fix
+    assert result["recommendations"] == [
+        "The target was unreachable: start the service, or fix its URL (base_urls)"
+    ]

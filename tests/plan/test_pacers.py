@@ -25,7 +25,7 @@ def exact_ramp_time(n: int, r0: Fraction, r1: Fraction, dur: Fraction) -> Fracti
 def test_ramp_matches_exact_integral(r0: int, r1: int, dur: int) -> None:
     pacer = Pacer([Segment(dur, r0, r1)])
     total = Fraction(r0 + r1, 2) * dur
-    assert pacer.total_arrivals == math.floor(total)
+    assert pacer.total_arrivals == math.ceil(total)  # every n below the area is due in time
     for n in range(0, pacer.total_arrivals, max(1, pacer.total_arrivals // 200)):
         got = pacer.arrival_time(n)
         want = float(exact_ramp_time(n, Fraction(r0), Fraction(r1), Fraction(dur)))
@@ -41,6 +41,13 @@ def test_count_in_any_second_matches_area_under_curve() -> None:
         in_second = sum(1 for t in times if t is not None and second <= t < second + 1)
         expected = (pacer.rate(second) + pacer.rate(second + 1 - 1e-12)) / 2
         assert abs(in_second - expected) <= 1.0
+
+
+def test_a_fractional_area_keeps_its_last_request() -> None:
+    pacer = constant(0.5, 3)
+    assert pacer.total_arrivals == 2
+    assert [pacer.arrival_time(n) for n in range(3)] == [0.0, 2.0, None]
+    assert pacer.mean_rate() == 0.5
 
 
 def test_constant_has_no_drift() -> None:

@@ -60,7 +60,10 @@ class Pacer:
             t += seg.duration
             total += seg.arrivals()
         self.duration = t
-        self.total_arrivals = math.floor(total + 1e-9)
+        self.area = total
+        # Request n is due where the area reaches n, so the window holds every n < area:
+        # 0.5 req/s for 3 s is two requests (t = 0 and t = 2), not one.
+        self.total_arrivals = max(0, math.ceil(total - 1e-9))
 
     def rate(self, t: float) -> float:
         for start, seg in zip(self._starts, self.segments, strict=True):
@@ -81,7 +84,8 @@ class Pacer:
         return None
 
     def mean_rate(self) -> float:
-        return self.total_arrivals / self.duration if self.duration > 0 else 0.0
+        """The curve's mean rate, as configured (not rounded to whole requests)."""
+        return self.area / self.duration if self.duration > 0 else 0.0
 
 
 def constant(rps: float, duration: float) -> Pacer:

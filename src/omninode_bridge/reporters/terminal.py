@@ -17,6 +17,11 @@ if TYPE_CHECKING:  # rich is imported only on a TTY: it costs ~30 ms of start-up
 PLAIN_EVERY_S = 5.0
 
 
+def _fmt_rate(rps: float) -> str:
+    """Whole requests per second, with a decimal below 10 (0.5 req/s is not "0")."""
+    return f"{rps:.0f}" if rps >= 10 or rps == int(rps) else f"{rps:.1f}"
+
+
 def _fmt_ms(value: float | None) -> str:
     if value is None:
         return "-"
@@ -50,8 +55,8 @@ class Progress:
         remaining = max(0.0, self.planned_s - elapsed)
         lat = interval.get("latency_ms") or {}
         target = interval.get("target_rps")
-        rate = f"{interval.get('achieved_rps', 0):.0f}"
-        rate += f"/{target:.0f} req/s" if target else " req/s"
+        rate = _fmt_rate(interval.get("achieved_rps", 0))
+        rate += f"/{_fmt_rate(target)} req/s" if target else " req/s"
         return (
             f"{self.test_name}: {elapsed:4.0f}s elapsed, {remaining:4.0f}s left | {rate} | "
             f"p50 {_fmt_ms(lat.get('p50'))} p95 {_fmt_ms(lat.get('p95'))} "

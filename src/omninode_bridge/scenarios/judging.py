@@ -142,7 +142,7 @@ def advice(
 ) -> list[str]:
     """Performance advice, resting only on numbers that can be trusted."""
     if run.unreachable:
-        return ["The target was unreachable: start the service or fix base_urls"]
+        return ["The target was unreachable: start the service, or fix its URL (base_urls)"]
     if reasons:  # only the generator's own figures are trustworthy in an invalid run
         own = {k: metrics[k] for k in ("generator_cpu_percent", "send_lag_us")}
         recs = data_recommendations(run.test.type, own, reasons)
@@ -180,7 +180,7 @@ def judge_http_run(run: HttpRun) -> dict[str, Any]:
     )
     if test.thresholds:
         criteria += evaluate_thresholds(test.thresholds, metrics)
-    recs = seed_recommendations(target, metrics) + data_recommendations(test.type, metrics, reasons)
+    recs = advice(run, target, metrics, reasons)
     errors = error_lines(metrics["errors_by_kind"])
     if run.resource_error:
         errors.append(run.resource_error)
