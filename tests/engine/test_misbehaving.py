@@ -38,8 +38,13 @@ def load(url: str, tmp_path: Path, *extra: str, rate: int = RATE) -> dict[str, A
 
 @pytest.mark.parametrize(
     ("kind", "error_kind"),
-    [("reset", "reset"), ("silent", "timeout"), ("malformed", "protocol")],
-    ids=["reset-mid-response", "never-answers", "malformed-status-line"],
+    [
+        ("reset", "reset"),
+        ("silent", "timeout"),
+        ("malformed", "protocol"),
+        ("short_body", "reset"),
+    ],
+    ids=["reset-mid-response", "never-answers", "malformed-status-line", "body-cut-short"],
 )
 def test_each_misbehaviour_is_classified(tmp_path: Path, kind: str, error_kind: str) -> None:
     with start_server(kind) as server:

@@ -45,6 +45,7 @@ KINDS: dict[str, tuple[str, dict[str, Any]]] = {
     "silent": ("misbehaving", {"mode": "silent"}),
     "malformed": ("misbehaving", {"mode": "malformed"}),
     "big_body": ("misbehaving", {"mode": "big_body"}),
+    "short_body": ("misbehaving", {"mode": "short_body"}),
 }
 
 

@@ -4,6 +4,7 @@
 - ``silent``: reads the request and never answers (keeps the connection open)
 - ``malformed``: answers with a malformed status line
 - ``big_body``: answers 200 with a ``--body-mb`` MB body (default 10)
+- ``short_body``: promises 100 bytes of body, sends 3, and closes cleanly (FIN)
 
     python -m tests.servers.misbehaving --port 0 --mode reset
 """
@@ -27,6 +28,12 @@ async def reset(writer: asyncio.StreamWriter) -> bool:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
     writer.transport.abort()
     return False
+
+
+async def short_body(writer: asyncio.StreamWriter) -> bool:
+    writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nabc")
+    await writer.drain()
+    return False  # close: the body is 97 bytes short
 
 
 async def silent(writer: asyncio.StreamWriter) -> bool:
@@ -55,10 +62,12 @@ def big_body(body_mb: int):  # type: ignore[no-untyped-def]
 
 def main() -> None:
     parser = base_parser(__doc__ or "")
-    parser.add_argument("--mode", choices=["reset", "silent", "malformed", "big_body"])
+    parser.add_argument(
+        "--mode", choices=["reset", "silent", "malformed", "big_body", "short_body"]
+    )
     parser.add_argument("--body-mb", type=int, default=10)
     args = parser.parse_args()
-    modes = {"reset": reset, "silent": silent, "malformed": malformed}
+    modes = {"reset": reset, "silent": silent, "malformed": malformed, "short_body": short_body}
     answer = modes.get(args.mode) or big_body(args.body_mb)
 
     async def handler(request: Request, writer: asyncio.StreamWriter) -> bool:

@@ -15,7 +15,7 @@ from typing import Any
 
 import uvloop
 
-from omninode_bridge.cli.common import positive_float
+from omninode_bridge.cli.common import output_dir_arg, positive_float
 from omninode_bridge.cli.exports import export_formats
 from omninode_bridge.config import load_config
 from omninode_bridge.errors import ExitCode
@@ -31,7 +31,7 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument(
         "--output-dir",
-        type=Path,
+        type=output_dir_arg,
         default=Path("demo_results"),
         help="where the reports go (default: %(default)s)",
     )

@@ -15,10 +15,12 @@ from pydantic import ValidationError
 
 from omninode_bridge.cli.common import (
     header_arg,
+    output_file_arg,
     positive_duration_arg,
     positive_float,
     positive_int,
     size_arg,
+    workers_arg,
 )
 from omninode_bridge.config import TestConfig
 from omninode_bridge.engine.scheduler import StopFlag
@@ -95,7 +97,7 @@ def register(subparsers: Any) -> None:
         help="response bodies above this are cut and counted (default 10MiB)",
     )
     parser.add_argument(
-        "-w", "--workers", type=positive_int, default=1, help="generator processes (default 1)"
+        "-w", "--workers", type=workers_arg, default=1, help="generator processes (default 1)"
     )
     parser.add_argument(
         "-k",
@@ -103,7 +105,7 @@ def register(subparsers: Any) -> None:
         action="store_true",
         help="do not verify TLS certificates (self-signed test servers)",
     )
-    parser.add_argument("--json", type=Path, help="write the test result object to FILE")
+    parser.add_argument("--json", type=output_file_arg, help="write the test result object to FILE")
     parser.set_defaults(func=handle)
 
 

@@ -73,6 +73,12 @@ def run_command(func: Callable[[argparse.Namespace], int], args: argparse.Namesp
     except BrokenPipeError:  # output piped into `head` and the like: not an error
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return int(ExitCode.OK)
+    except OSError as exc:  # a path the user gave that cannot be read or written
+        if os.environ.get("OMNINODE_DEBUG"):
+            raise
+        where = f": {exc.filename}" if exc.filename else ""
+        print(f"omninode-perf: error: {exc.strerror or exc}{where}", file=sys.stderr)
+        return int(ExitCode.USAGE)
     except Exception as exc:  # a bug: one line for the user, the traceback on request
         if os.environ.get("OMNINODE_DEBUG"):
             raise
@@ -81,7 +87,7 @@ def run_command(func: Callable[[argparse.Namespace], int], args: argparse.Namesp
             "(set OMNINODE_DEBUG=1 for the traceback, and please report it)",
             file=sys.stderr,
         )
-        return int(ExitCode.CRITERIA_FAILED)
+        return int(ExitCode.INTERNAL)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

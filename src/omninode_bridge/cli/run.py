@@ -6,12 +6,11 @@ import argparse
 import contextlib
 import sys
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import uvloop
 
-from omninode_bridge.cli.common import duration_arg, positive_float, positive_int
+from omninode_bridge.cli.common import duration_arg, output_dir_arg, positive_float, workers_arg
 from omninode_bridge.cli.exports import export_formats
 from omninode_bridge.config import Config, load_config
 from omninode_bridge.errors import ExitCode
@@ -30,7 +29,7 @@ def add_run_arguments(parser: argparse.ArgumentParser, config_positional: bool) 
     parser.add_argument(
         "--output-dir",
         default="performance_results",
-        type=Path,
+        type=output_dir_arg,
         help="where the report JSON and interval streams go (default: %(default)s)",
     )
     parser.add_argument(
@@ -47,7 +46,7 @@ def add_run_arguments(parser: argparse.ArgumentParser, config_positional: bool) 
     )
     parser.add_argument(
         "--workers",
-        type=positive_int,
+        type=workers_arg,
         default=None,
         help="generator processes per test (default: the test's `workers`)",
     )

@@ -100,6 +100,10 @@ def _http_url(value: object) -> object:
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise fail(f"expected an http(s) URL like 'http://127.0.0.1:8001', got {value!r}")
+    try:
+        parts.port  # noqa: B018  (urlsplit checks the port only when asked)
+    except ValueError:
+        raise fail(f"expected a URL with a port from 1 to 65535, got {value!r}") from None
     return value
 
 
@@ -136,6 +140,20 @@ Fraction = Annotated[float, BeforeValidator(_number_validator(ge=0, le=1))]
 OptFraction = Annotated[float | None, BeforeValidator(_number_validator(ge=0, le=1))]
 OptCpuPercent = Annotated[
     float | None, BeforeValidator(_number_validator(ge=0, le_func=max_cpu_percent))
+]
+MAX_RPS = 10_000_000.0  # far beyond one machine; a bound keeps schedule arithmetic finite
+Rate = Annotated[float, BeforeValidator(_number_validator(gt=0, le=MAX_RPS))]
+OptRate = Annotated[float | None, BeforeValidator(_number_validator(gt=0, le=MAX_RPS))]
+NonNegRate = Annotated[float, BeforeValidator(_number_validator(ge=0, le=MAX_RPS))]
+
+
+def max_workers() -> float:
+    """Generator processes beyond 4 per CPU only contend (and thousands exhaust memory)."""
+    return float(4 * (os.cpu_count() or 1))
+
+
+Workers = Annotated[
+    int, BeforeValidator(_number_validator(ge=1, integer=True, le_func=max_workers))
 ]
 PositiveInt = Annotated[int, BeforeValidator(_number_validator(ge=1, integer=True))]
 OptPositiveInt = Annotated[int | None, BeforeValidator(_number_validator(ge=1, integer=True))]

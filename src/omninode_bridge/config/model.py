@@ -21,21 +21,24 @@ from omninode_bridge.config.fields import (
     HttpUrl,
     Int,
     NonNegFloat,
+    NonNegRate,
     OptCpuPercent,
     OptFraction,
     OptHttpUrl,
     OptNonNegFloat,
     OptPositiveDuration,
-    OptPositiveFloat,
     OptPositiveInt,
+    OptRate,
     OptSize,
     Port,
     PositiveDuration,
     PositiveFloat,
     PositiveInt,
+    Rate,
     Size,
     StringList,
     UrlPath,
+    Workers,
 )
 from omninode_bridge.config.secrets import mask_secrets
 from omninode_bridge.errors import UsageError
@@ -155,7 +158,7 @@ class IntelligenceCase(_Model):
     type: IntelligenceCaseType
     event_count: PositiveInt = 1000
     prediction_count: PositiveInt = 100
-    rate: PositiveFloat = 500.0
+    rate: Rate = 500.0
     seed: Int = 42
     timeout: PositiveDuration = 30.0
     poll_interval: PositiveDuration = 0.05
@@ -180,7 +183,7 @@ class PayloadConfig(_Model):
 class PreloadConfig(_Model):
     count: PositiveInt
     endpoint: Endpoint
-    rate: OptPositiveFloat = None
+    rate: OptRate = None
 
 
 class TestConfig(_Model):
@@ -190,18 +193,18 @@ class TestConfig(_Model):
     type: TestType
     duration: Duration = 60.0
     recovery_time: Duration = 30.0
-    target_rps: OptPositiveFloat = None
+    target_rps: OptRate = None
     endpoints: list[Endpoint] = Field(default_factory=list)
     success_criteria: SuccessCriteria = Field(default_factory=SuccessCriteria)
     # stress
-    start_rps: NonNegFloat = 10.0
-    max_rps: PositiveFloat = 1000.0
+    start_rps: NonNegRate = 10.0
+    max_rps: Rate = 1000.0
     ramp_duration: Duration = 300.0
     hold_duration: Duration = 60.0
     window: PositiveDuration = 5.0
     # spike
-    base_rps: OptPositiveFloat = None
-    spike_rps: OptPositiveFloat = None
+    base_rps: OptRate = None
+    spike_rps: OptRate = None
     spike_duration: Duration = 10.0
     pre_duration: Duration = 30.0
     post_duration: Duration = 60.0
@@ -216,7 +219,7 @@ class TestConfig(_Model):
     # engine
     connections: OptPositiveInt = None
     timeout: PositiveDuration = 30.0
-    workers: PositiveInt = 1
+    workers: Workers = 1
     max_body_bytes: Size = 10 * 1024 * 1024
     insecure_tls: bool = False
     warmup: Duration = 0.0

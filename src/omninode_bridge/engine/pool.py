@@ -32,8 +32,11 @@ class Origin:
         return self.scheme == "https"
 
 
-# (intended_ns, data, endpoint index, is HEAD)
-Pending = tuple[int, bytes, int, bool]
+RECONNECT_FIRST_S = 0.01  # closed model: first retry after a refused connect...
+RECONNECT_MAX_S = 1.0  # ...doubling up to this, back to the first after a success
+
+# (intended_ns, data, endpoint index, is HEAD, queued at ns)
+Pending = tuple[int, bytes, int, bool, int]
 
 
 class ConnectionPool:
@@ -50,6 +53,7 @@ class ConnectionPool:
         "on_idle",
         "origin",
         "pending",
+        "reconnect_delay_s",
         "recorder",
         "ssl_context",
         "timeout_ns",
@@ -81,6 +85,7 @@ class ConnectionPool:
         self.pending: deque[Pending] = deque()
         self.connecting = 0
         self.closed = False
+        self.reconnect_delay_s = RECONNECT_FIRST_S
         # Closed model: called with an idle connection to start its next request.
         self.on_idle: Callable[[HttpConnection], None] | None = None
 
@@ -88,9 +93,10 @@ class ConnectionPool:
     def submit(self, intended_ns: int, data: bytes, ep: int, head: bool = False) -> None:
         idle = self.idle
         if idle:
+            self.recorder.queue_ns.append(0)  # the wait for a connection: none
             self.send_on(idle.pop(), data, ep, head, intended_ns)
             return
-        self.pending.append((intended_ns, data, ep, head))
+        self.pending.append((intended_ns, data, ep, head, monotonic_ns()))
         if len(self.conns) + self.connecting < self.max_connections:
             self.open_connection()
 
@@ -123,6 +129,7 @@ class ConnectionPool:
             self._connect_failed(exc)
             return
         self.connecting -= 1
+        self.reconnect_delay_s = RECONNECT_FIRST_S
         self.recorder.connect_ns.append(monotonic_ns() - started)
         if self.closed:
             conn.close()
@@ -133,11 +140,14 @@ class ConnectionPool:
     def _connect_failed(self, exc: BaseException) -> None:
         del exc  # classified as a connect error; the kind is what users act on
         if self.pending:
-            _, _, ep, _ = self.pending.popleft()
+            _, _, ep, _, _ = self.pending.popleft()
             self.recorder.failure(ErrorKind.CONNECT, ep)
         elif self.on_idle is not None and not self.closed:
+            # Closed model: each attempt is a failed request, so back off as a client
+            # would; retrying every 10 ms made a dead service look busier than a live one.
             self.recorder.failure(ErrorKind.CONNECT, 0)
-            self.loop.call_later(0.01, self.open_connection)
+            self.loop.call_later(self.reconnect_delay_s, self.open_connection)
+            self.reconnect_delay_s = min(RECONNECT_MAX_S, self.reconnect_delay_s * 2)
         if self.pending and len(self.conns) + self.connecting < self.max_connections:
             self.open_connection()
 
@@ -147,8 +157,8 @@ class ConnectionPool:
         if self.closed:
             conn.close()
         elif self.pending:
-            intended, data, ep, head = self.pending.popleft()
-            self.recorder.queue_ns.append(monotonic_ns() - intended)
+            intended, data, ep, head, queued = self.pending.popleft()
+            self.recorder.queue_ns.append(monotonic_ns() - queued)
             self.send_on(conn, data, ep, head, intended)
         elif self.on_idle is not None and not self.closed:
             self.on_idle(conn)
@@ -160,10 +170,11 @@ class ConnectionPool:
             conn.close()
             return
         conn.busy = False
-        elapsed = None
         if kind == ErrorKind.TIMEOUT:
-            elapsed = monotonic_ns() - conn.intended_ns
-        self.recorder.failure(kind, conn.ep, elapsed)
+            now = monotonic_ns()
+            self.recorder.failure(kind, conn.ep, now - conn.intended_ns, now - conn.sent_ns)
+        else:
+            self.recorder.failure(kind, conn.ep)
         if not closed:
             conn.close()
 
@@ -186,7 +197,7 @@ class ConnectionPool:
             self.on_failure(conn, ErrorKind.TIMEOUT)
         pending = self.pending
         while pending and pending[0][0] <= limit:
-            _, _, ep, _ = pending.popleft()
+            _, _, ep, _, _ = pending.popleft()
             self.recorder.failure(ErrorKind.DROPPED, ep)
 
     def busy(self) -> bool:
@@ -200,5 +211,5 @@ class ConnectionPool:
                 self.on_failure(conn, ErrorKind.TIMEOUT)
             conn.close()
         while self.pending:
-            _, _, ep, _ = self.pending.popleft()
+            _, _, ep, _, _ = self.pending.popleft()
             self.recorder.failure(ErrorKind.DROPPED, ep)

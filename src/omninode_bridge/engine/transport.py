@@ -81,8 +81,11 @@ class HttpConnection(asyncio.Protocol):
     def connection_lost(self, exc: Exception | None) -> None:
         if self.busy:
             headers_seen = self.headers_done or self.body_bytes > 0
-            if headers_seen and exc is None and not self.head_request:
-                self.finish(keep_alive=False)  # a close-delimited body ends with the connection
+            # Only a body without a length ends with the connection; one cut short of its
+            # Content-Length (or chunked end) is a reset, not a response.
+            ends_at_close = not self.parser.should_keep_alive()
+            if headers_seen and exc is None and not self.head_request and ends_at_close:
+                self.finish(keep_alive=False)
             else:
                 self.pool.on_failure(self, ErrorKind.RESET, closed=True)
         self.pool.on_lost(self)

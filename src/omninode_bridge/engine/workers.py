@@ -45,7 +45,9 @@ def part_to_wire(part: IntervalPart) -> dict[str, Any]:
     wire["bytes"] = (part.bytes_in, part.bytes_out)
     for name in HIST_FIELDS:
         wire[name] = _hist_to_wire(getattr(part, name))
-    wire["endpoints"] = {ep: (r, e, _hist_to_wire(h)) for ep, (r, e, h) in part.endpoints.items()}
+    wire["endpoints"] = {
+        ep: (r, e, d, _hist_to_wire(h)) for ep, (r, e, d, h) in part.endpoints.items()
+    }
     return wire
 
 
@@ -56,7 +58,9 @@ def part_from_wire(wire: dict[str, Any]) -> IntervalPart:
     part.bytes_in, part.bytes_out = wire["bytes"]
     for name in HIST_FIELDS:
         setattr(part, name, _hist_from_wire(wire[name]))
-    part.endpoints = {ep: (r, e, _hist_from_wire(h)) for ep, (r, e, h) in wire["endpoints"].items()}
+    part.endpoints = {
+        ep: (r, e, d, _hist_from_wire(h)) for ep, (r, e, d, h) in wire["endpoints"].items()
+    }
     return part
 
 
@@ -113,6 +117,11 @@ class RunStats:
         return max((w.active_s for w in self.workers), default=0.0)
 
 
+def share_of(total: int, index: int, parts: int) -> int:
+    """Worker ``index``'s share of ``total`` split over ``parts`` (at least 1 each)."""
+    return max(1, total // parts + (1 if index < total % parts else 0))
+
+
 async def run_plan(
     plan: WorkerPlan,
     workers: int,
@@ -127,7 +136,15 @@ async def run_plan(
         merger.flush()
         return RunStats([stats])
     plans = [
-        replace(plan, start_ns=start_ns, worker_index=i, worker_count=workers)
+        replace(
+            plan,
+            start_ns=start_ns,
+            worker_index=i,
+            worker_count=workers,
+            # connection counts are the test's, shared out, not repeated per worker
+            concurrency=share_of(plan.concurrency, i, workers),
+            max_connections=share_of(plan.max_connections, i, workers),
+        )
         for i in range(workers)
     ]
     all_stats = await _run_processes(plans, merger, stop)

@@ -28,7 +28,8 @@ def interval_document(
     endpoint_names: Sequence[str],
     resources: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    errors = part.error_count
+    dropped = part.errors_by_kind.get("dropped", 0)
+    errors = part.error_count - dropped  # requests = ok + errors; dropped never sent
     duration_s = part.duration_s
     doc: dict[str, Any] = {
         "t": part.index,
@@ -38,7 +39,7 @@ def interval_document(
         "requests": part.requests,
         "ok": part.ok,
         "errors": errors,
-        "dropped": part.errors_by_kind.get("dropped", 0),
+        "dropped": dropped,
         "errors_by_kind": dict(part.errors_by_kind),
         "status_codes": dict(part.status_codes),
         "bytes_in": part.bytes_in,
@@ -51,8 +52,13 @@ def interval_document(
     }
     if len(endpoint_names) > 1:
         doc["endpoints"] = {
-            endpoint_names[ep]: {"requests": reqs, "errors": errs, "hdr": hist.encode()}
-            for ep, (reqs, errs, hist) in sorted(part.endpoints.items())
+            endpoint_names[ep]: {
+                "requests": reqs,
+                "errors": errs,
+                "dropped": drops,
+                "hdr": hist.encode(),
+            }
+            for ep, (reqs, errs, drops, hist) in sorted(part.endpoints.items())
         }
     if resources is not None:
         doc["resources"] = resources

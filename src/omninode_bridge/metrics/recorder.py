@@ -35,7 +35,9 @@ class IntervalPart:
     queue_wait: Histogram = field(default_factory=Histogram)
     connect: Histogram = field(default_factory=Histogram)
     ttfb: Histogram = field(default_factory=Histogram)
-    endpoints: dict[int, tuple[int, int, Histogram]] = field(default_factory=dict)
+    # per endpoint: (requests, errors, dropped, latency); as for the whole interval,
+    # requests = ok + errors, and dropped requests (never sent) are in neither
+    endpoints: dict[int, tuple[int, int, int, Histogram]] = field(default_factory=dict)
 
     def merge(self, other: IntervalPart) -> None:
         self.duration_s = max(self.duration_s, other.duration_s)
@@ -48,13 +50,13 @@ class IntervalPart:
         self.bytes_out += other.bytes_out
         for name in ("latency", "service_time", "send_lag", "queue_wait", "connect", "ttfb"):
             getattr(self, name).add(getattr(other, name))
-        for ep, (reqs, errs, hist) in other.endpoints.items():
+        for ep, (reqs, errs, drops, hist) in other.endpoints.items():
             if ep in self.endpoints:
                 mine = self.endpoints[ep]
-                mine[2].add(hist)
-                self.endpoints[ep] = (mine[0] + reqs, mine[1] + errs, mine[2])
+                mine[3].add(hist)
+                self.endpoints[ep] = (mine[0] + reqs, mine[1] + errs, mine[2] + drops, mine[3])
             else:
-                self.endpoints[ep] = (reqs, errs, hist.copy())
+                self.endpoints[ep] = (reqs, errs, drops, hist.copy())
 
     @property
     def error_count(self) -> int:
@@ -100,24 +102,32 @@ class Recorder:
         self.lag: list[int] = []  # (due, dispatched) pairs, flat: open model only
         self.queue_ns: list[int] = []
         self.connect_ns: list[int] = []
-        self.failed: list[tuple[int, int, int | None]] = []  # (kind, endpoint, elapsed ns)
+        # (kind, endpoint, ns from intended start, ns from send): both set for a timeout
+        self.failed: list[tuple[int, int, int | None, int | None]] = []
         self.errors = [0] * ERROR_KIND_COUNT
         self.offered = 0
         self.bytes_in = 0
         self.bytes_out = 0
 
-    def failure(self, kind: ErrorKind, ep: int, elapsed_ns: int | None = None) -> None:
-        """A request that ended without a response; a timeout keeps its true duration."""
+    def failure(
+        self,
+        kind: ErrorKind,
+        ep: int,
+        latency_ns: int | None = None,
+        service_ns: int | None = None,
+    ) -> None:
+        """A request that ended without a response; a timeout keeps its true durations."""
         self.errors[kind] += 1
-        self.failed.append((kind, ep, elapsed_ns))
+        self.failed.append((kind, ep, latency_ns, service_ns))
 
     def snapshot(self, index: int) -> IntervalPart:
         responses = self.responses
         rows = np.fromiter(responses, np.int64, len(responses)).reshape(-1, RESPONSE_FIELDS)
         intended, sent, first, last, status, ep = rows.T
-        failed = [(k, e, t) for k, e, t in self.failed if t is not None]
-        failed_us = np.array([t for _, _, t in failed], dtype=np.int64) // 1000
-        failed_ep = np.array([e for _, e, _ in failed], dtype=np.int64)
+        failed = [(e, t, s) for _, e, t, s in self.failed if t is not None]
+        failed_us = np.array([t for _, t, _ in failed], dtype=np.int64) // 1000
+        failed_service_us = np.array([s or t for _, t, s in failed], dtype=np.int64) // 1000
+        failed_ep = np.array([e for e, _, _ in failed], dtype=np.int64)
 
         codes = np.bincount(status, minlength=600) if status.size else np.zeros(600, np.int64)
         ok = int(codes[:400].sum())
@@ -131,7 +141,7 @@ class Recorder:
 
         latency = np.concatenate(((last - intended) // 1000, failed_us))
         part.latency.record_many(latency)
-        part.service_time.record_many(np.concatenate(((last - sent) // 1000, failed_us)))
+        part.service_time.record_many(np.concatenate(((last - sent) // 1000, failed_service_us)))
         part.ttfb.record_many((first - sent) // 1000)
         lag = np.array(self.lag, dtype=np.int64).reshape(-1, 2)
         part.send_lag.record_many((lag[:, 1] - lag[:, 0]) // 1000)
@@ -146,20 +156,29 @@ class Recorder:
     ) -> None:
         n = self.n_endpoints
         errors = np.bincount(eps[: status.size][status >= 400], minlength=n)
+        dropped = np.zeros(n, dtype=np.int64)
         unmeasured = np.zeros(n, dtype=np.int64)
-        for kind, ep, elapsed in self.failed:
+        for kind, ep, elapsed, _ in self.failed:
+            if kind == ErrorKind.DROPPED:
+                dropped[ep] += 1
+                continue
             errors[ep] += 1
-            if elapsed is None and kind != ErrorKind.DROPPED:
+            if elapsed is None:
                 unmeasured[ep] += 1
         if n == 1:
-            part.endpoints[0] = (part.requests, int(errors[0]), part.latency.copy())
+            part.endpoints[0] = (
+                part.requests,
+                int(errors[0]),
+                int(dropped[0]),
+                part.latency.copy(),
+            )
             return
         for index in range(n):
             values = latency[eps == index]
             hist = Histogram()
             hist.record_many(values)
             requests = int(values.size + unmeasured[index])
-            part.endpoints[index] = (requests, int(errors[index]), hist)
+            part.endpoints[index] = (requests, int(errors[index]), int(dropped[index]), hist)
 
     def _reset(self) -> None:
         # Cleared in place: the dispatch loops hold these lists in locals.

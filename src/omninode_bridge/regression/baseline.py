@@ -19,6 +19,7 @@ from typing import Any
 
 from omninode_bridge.errors import UsageError
 from omninode_bridge.regression.loader import is_suite, load_documents, read_json
+from omninode_bridge.results.writer import safe_name
 from omninode_bridge.util.atomic import atomic_write_text
 
 DEFAULT_ROOT = Path("baselines/performance")
@@ -59,7 +60,7 @@ def suite_dir(root: Path, suite: str) -> Path:
 
 def file_name(doc: dict[str, Any]) -> str:
     suite = _SAFE.sub("_", str(doc.get("suite_name") or "adhoc"))
-    return f"performance_report_{suite}_{_stamp(doc.get('timestamp'))}.json"
+    return f"performance_report_{safe_name(suite)}_{_stamp(doc.get('timestamp'))}.json"
 
 
 def _stamp(ts: Any) -> str:

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from rich.console import Console
 
+from omninode_bridge.cli.common import output_file_arg
 from omninode_bridge.config import RegressionConfig, load_config
 from omninode_bridge.errors import ExitCode, UsageError
 from omninode_bridge.regression import baseline, history, output
@@ -68,9 +69,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         action="store_true",
         help="promote the current results to the baseline when the check passes",
     )
-    p.add_argument("--json", type=Path, default=None, metavar="FILE", help="write JSON here")
     p.add_argument(
-        "--markdown", type=Path, default=None, metavar="FILE", help="write Markdown here"
+        "--json", type=output_file_arg, default=None, metavar="FILE", help="write JSON here"
+    )
+    p.add_argument(
+        "--markdown", type=output_file_arg, default=None, metavar="FILE", help="write Markdown here"
     )
     p.add_argument(
         "--history",

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from omninode_bridge.reporters import series as s
+from omninode_bridge.results.writer import safe_name
 from omninode_bridge.util.atomic import atomic_write_text
 
 Report = Mapping[str, Any]
@@ -145,7 +146,7 @@ def default_prefix(report: Report) -> str:
         when = datetime.fromisoformat(stamp).strftime("%Y%m%d_%H%M%S")
     except ValueError:
         when = "unknown"
-    return f"performance_report_{report.get('suite_name', 'suite')}_{when}"
+    return f"performance_report_{safe_name(str(report.get('suite_name', 'suite')))}_{when}"
 
 
 def write_csv(report: Report, out_dir_or_prefix: str | Path) -> list[Path]:

@@ -22,6 +22,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from omninode_bridge.reporters import series as s
+from omninode_bridge.results.writer import safe_name
 from omninode_bridge.util.atomic import atomic_write_bytes
 
 Report = Mapping[str, Any]
@@ -189,4 +190,4 @@ def chart_filename(report: Report) -> str:
         when = datetime.fromisoformat(stamp).strftime("%Y%m%d_%H%M%S")
     except ValueError:
         when = "unknown"
-    return f"performance_charts_{report.get('suite_name', 'suite')}_{when}.png"
+    return f"performance_charts_{safe_name(str(report.get('suite_name', 'suite')))}_{when}.png"

@@ -49,8 +49,9 @@ class Progress:
             self._live.start()
 
     def line(self, interval: Mapping[str, Any]) -> str:
-        self.requests += int(interval.get("requests", 0))
-        self.errors += int(interval.get("errors", 0))
+        dropped = int(interval.get("dropped", 0))  # never sent: a failure, not a request
+        self.requests += int(interval.get("requests", 0)) + dropped
+        self.errors += int(interval.get("errors", 0)) + dropped
         elapsed = float(interval.get("t", 0)) + float(interval.get("duration_s", 1.0))
         remaining = max(0.0, self.planned_s - elapsed)
         lat = interval.get("latency_ms") or {}

@@ -40,7 +40,8 @@ def endpoint_rows(
     total: IntervalPart, names: Sequence[str], methods: Sequence[str], urls: Sequence[str]
 ) -> list[dict[str, Any]]:
     rows = []
-    for ep, (requests, errors, hist) in sorted(total.endpoints.items()):
+    for ep, (requests, errors, dropped, hist) in sorted(total.endpoints.items()):
+        attempted = requests + dropped  # as for the whole test: a drop is a failure
         rows.append(
             {
                 "name": names[ep],
@@ -48,7 +49,8 @@ def endpoint_rows(
                 "url": urls[ep],
                 "requests": requests,
                 "errors": errors,
-                "error_rate": errors / requests if requests else 0.0,
+                "dropped": dropped,
+                "error_rate": (errors + dropped) / attempted if attempted else 0.0,
                 "latency_ms": hist.percentiles_ms(),
                 "hdr": hist.encode(),
             }

@@ -19,7 +19,7 @@ from omninode_bridge.util.atomic import atomic_write_json
 
 
 def report_stem(suite: str, started: datetime) -> str:
-    return f"performance_report_{suite}_{started.strftime('%Y%m%d_%H%M%S')}"
+    return f"performance_report_{safe_name(suite)}_{started.strftime('%Y%m%d_%H%M%S')}"
 
 
 def safe_name(name: str) -> str:
@@ -35,7 +35,7 @@ class IntervalStream:
         self.hlog_path = base.with_name(base.name + ".hlog")
         output_dir.mkdir(parents=True, exist_ok=True)
         self._jsonl: IO[str] = self.jsonl_path.open("w", encoding="utf-8")
-        self._hlog = HdrLogWriter(self.hlog_path, start_time_epoch_s=time.time())
+        self._hlog: HdrLogWriter | None = None  # opened at the first interval (see write)
 
     def write(self, interval: dict[str, Any]) -> None:
         self._jsonl.write(json.dumps(interval, separators=(",", ":")) + "\n")
@@ -43,6 +43,12 @@ class IntervalStream:
         hdr = interval.get("hdr", {}).get("latency")
         if hdr:
             max_ms = (interval.get("latency_ms") or {}).get("max") or 0
+            if self._hlog is None:
+                # An interval is written as it ends, so the run began t + duration_s ago
+                # (not when this stream was made: reachability checks and preloads come
+                # between); within a tick's wake-up of the engine's own start.
+                ended = float(interval["t"]) + float(interval["duration_s"])
+                self._hlog = HdrLogWriter(self.hlog_path, start_time_epoch_s=time.time() - ended)
             self._hlog.write_encoded(
                 "latency",
                 float(interval["t"]),
@@ -54,7 +60,8 @@ class IntervalStream:
     def close(self) -> None:
         if not self._jsonl.closed:
             self._jsonl.close()
-            self._hlog.close()
+            if self._hlog is not None:
+                self._hlog.close()
 
     def read_back(self) -> Iterator[dict[str, Any]]:
         with self.jsonl_path.open(encoding="utf-8") as handle:
