@@ -21,7 +21,7 @@ BAD = {
         "performance_testing:\n  test_suites:\n    x:\n      tests:\n        - name: t\n"
         "          type: load\n          target_rps: abc\n"
         "          endpoints: [{url: 'http://127.0.0.1:1/'}]\n",
-        ":7: test_suites.x.tests[0].target_rps: expected a number > 0, got 'abc'",
+        ":7: test_suites.x.tests[0].target_rps: expected a number > 0 and <= 1e+07, got 'abc'",
     ),
     "yaml-syntax": ("performance_testing: [\n", "invalid YAML"),
     "unset-env": (

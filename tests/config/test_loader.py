@@ -123,12 +123,24 @@ CASES: list[tuple[str, str, list[Expect]]] = [
     (
         "target-rps-not-number",
         with_tests(LOAD_TEST.replace("target_rps: 10", "target_rps: abc")),
-        [("test_suites.s.tests[0].target_rps", "target_rps", "expected a number > 0, got 'abc'")],
+        [
+            (
+                "test_suites.s.tests[0].target_rps",
+                "target_rps",
+                "expected a number > 0 and <= 1e+07, got 'abc'",
+            )
+        ],
     ),
     (
         "target-rps-negative",
         with_tests(LOAD_TEST.replace("target_rps: 10", "target_rps: -3")),
-        [("test_suites.s.tests[0].target_rps", "target_rps", "expected a number > 0, got -3")],
+        [
+            (
+                "test_suites.s.tests[0].target_rps",
+                "target_rps",
+                "expected a number > 0 and <= 1e+07, got -3",
+            )
+        ],
     ),
     (
         "duration-bad-unit",
@@ -298,7 +310,7 @@ CASES: list[tuple[str, str, list[Expect]]] = [
     (
         "workers-not-integer",
         with_tests(LOAD_TEST + "  workers: 1.5\n"),
-        [("test_suites.s.tests[0].workers", "workers", "expected an integer >= 1, got 1.5")],
+        [("test_suites.s.tests[0].workers", "workers", "expected an integer in [1, ")],
     ),
 ]
 

@@ -162,7 +162,11 @@ def _rate_actual(
 ) -> float | None:
     requests = num(scope.get("requests"))
     if metric == "error_rate":  # the test's, or an endpoint row's: drops are failures
-        return num(scope.get("error_rate"))
+        rate = num(scope.get("error_rate"))
+        if rate is None and scope is not metrics:  # a row from before rows had error_rate
+            errors = num(scope.get("errors"))
+            return errors / requests if errors is not None and requests else None
+        return rate
     if metric == "dropped":
         dropped = num(scope.get("dropped"))
         offered = num(scope.get("offered"))

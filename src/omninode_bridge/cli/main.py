@@ -82,6 +82,12 @@ def run_command(func: Callable[[argparse.Namespace], int], args: argparse.Namesp
     except Exception as exc:  # a bug: one line for the user, the traceback on request
         if os.environ.get("OMNINODE_DEBUG"):
             raise
+        if type(exc).__module__.startswith("pydantic") and hasattr(exc, "errors"):
+            # an input checked by a model outside the config loader (e.g. a CLI flag)
+            for error in exc.errors():
+                where = ".".join(str(part) for part in error.get("loc", ()))
+                print(f"omninode-perf: error: {where}: {error.get('msg')}", file=sys.stderr)
+            return int(ExitCode.USAGE)
         print(
             f"omninode-perf: internal error: {type(exc).__name__}: {exc} "
             "(set OMNINODE_DEBUG=1 for the traceback, and please report it)",
@@ -92,7 +98,11 @@ def run_command(func: Callable[[argparse.Namespace], int], args: argparse.Namesp
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    parser = build_parser(modules_for(argv))
+    try:
+        parser = build_parser(modules_for(argv))
+    except KeyboardInterrupt:  # Ctrl-C while the sub-command is still importing
+        print("omninode-perf: interrupted", file=sys.stderr)
+        return int(ExitCode.SIGINT)
     args = parser.parse_args(argv)
     func = getattr(args, "func", None)
     if func is None:

@@ -36,7 +36,9 @@ def _bounds_text(gt: float | None, ge: float | None, le: float | None) -> str:
     low = "".join(parts)
     if le is None:
         return f" {low}" if low else ""
-    return f" in [{ge if ge is not None else gt:g}, {le:g}]" if low else f" <= {le:g}"
+    if gt is not None:
+        return f" > {gt:g} and <= {le:g}"
+    return f" in [{ge:g}, {le:g}]" if ge is not None else f" <= {le:g}"
 
 
 def _number_validator(

@@ -27,6 +27,7 @@ from types import TracebackType
 from typing import IO
 
 from omninode_bridge.errors import TargetUnreachable, UsageError
+from omninode_bridge.util.net import url_host
 
 SERVICE_NAMES = ("service_registry", "hook_receiver", "tool_proxy")  # start order
 DEFAULT_PORTS = {"hook_receiver": 8001, "tool_proxy": 8002, "service_registry": 8003}
@@ -36,8 +37,12 @@ class ServiceStartError(TargetUnreachable):
     """A service did not become healthy; the message names it and its log file."""
 
 
+def _family(host: str) -> socket.AddressFamily:
+    return socket.AF_INET6 if ":" in host else socket.AF_INET
+
+
 def port_is_free(host: str, port: int) -> bool:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+    with socket.socket(_family(host), socket.SOCK_STREAM) as sock:
         try:
             sock.bind((host, port))
         except OSError:
@@ -46,7 +51,7 @@ def port_is_free(host: str, port: int) -> bool:
 
 
 def free_port(host: str = "127.0.0.1") -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+    with socket.socket(_family(host), socket.SOCK_STREAM) as sock:
         sock.bind((host, 0))
         return int(sock.getsockname()[1])
 
@@ -127,12 +132,8 @@ def _command(
     ]
     if name == "tool_proxy" and "--registry-url" not in extra:
         registry_port = ports.get("service_registry", DEFAULT_PORTS["service_registry"])
-        cmd += ["--registry-url", f"http://{_connect_host(host)}:{registry_port}"]
+        cmd += ["--registry-url", f"http://{url_host(host)}:{registry_port}"]
     return cmd + list(extra)
-
-
-def _connect_host(host: str) -> str:
-    return "127.0.0.1" if host in ("0.0.0.0", "", "::") else host
 
 
 def _spawn(cmd: list[str], log_path: Path) -> subprocess.Popen[bytes]:
@@ -213,7 +214,7 @@ def start_services(
         handle.log_files[name] = root / "logs" / f"{name}.log"
         proc = _spawn(cmd, handle.log_files[name])
         handle.processes[name], handle.pids[name] = proc, proc.pid
-        handle.base_urls[name] = f"http://{_connect_host(host)}:{chosen[name]}"
+        handle.base_urls[name] = f"http://{url_host(host)}:{chosen[name]}"
     try:
         _wait_until_ready(handle, time.monotonic() + startup_timeout)
     except BaseException:

@@ -33,6 +33,7 @@ from omninode_bridge.services.registry_client import (
     ToolInfo,
     keep_registered,
 )
+from omninode_bridge.util.net import url_host
 
 NAME = "tool_proxy"
 REJECTED = frozenset({400, 413, 415, 422})  # the tool refused the parameters: not a failure
@@ -182,8 +183,7 @@ async def list_tools(request: web.Request) -> web.Response:
 def advertised_url(args: argparse.Namespace) -> str:
     if args.advertise_url:
         return str(args.advertise_url).rstrip("/")
-    host = "127.0.0.1" if args.host in ("0.0.0.0", "::", "") else args.host
-    return f"http://{host}:{args.port}"
+    return f"http://{url_host(args.host)}:{args.port}"
 
 
 async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
