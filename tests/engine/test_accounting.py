@@ -7,6 +7,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -14,19 +15,25 @@ from tests.engine.conftest import REPO, Nginx, load_json, run_cli
 from tests.servers import start_server
 
 
+def load_capacity_server(
+    tmp_path: Path, service_ms: int, concurrency: int, *args: str
+) -> dict[str, Any]:
+    """``omninode-perf load`` against a capacity server; the result object."""
+    out = tmp_path / "r.json"
+    with start_server("capacity", service_ms=service_ms, concurrency=concurrency) as server:
+        run = run_cli("load", server.url + "/", *args, "--json", str(out))
+    assert run.code == 0, run.stderr
+    return load_json(out)
+
+
 @pytest.mark.slow
 def test_drops_are_failures_counted_once(tmp_path: Path) -> None:
     """One connection to a 100 ms server at 40 req/s: most requests time out or are
     dropped. Each interval's errors exclude drops (requests = ok + errors), so the
     intervals add up to the test's figures, and the endpoint's error rate is the test's."""
-    out = tmp_path / "r.json"
-    with start_server("capacity", service_ms=100, concurrency=1) as server:
-        run = run_cli(
-            "load", server.url + "/", "--rate", "40", "-c", "1", "-d", "3s",
-            "--timeout", "0.5s", "--json", str(out),
-        )  # fmt: skip
-    assert run.code == 0, run.stderr
-    result = load_json(out)
+    result = load_capacity_server(
+        tmp_path, 100, 1, "--rate", "40", "-c", "1", "-d", "3s", "--timeout", "0.5s"
+    )
     m, intervals = result["metrics"], result["intervals"]
     assert m["dropped"] > 0
     for interval in intervals:
@@ -45,13 +52,8 @@ def test_drops_are_failures_counted_once(tmp_path: Path) -> None:
 def test_workers_share_the_connections(tmp_path: Path) -> None:
     """-c 4 -w 2 is 4 connections in all, not 4 per worker: against a 20 ms server
     with room for 50 at once, a closed loop then does about 4 / 0.02 = 200 req/s."""
-    out = tmp_path / "r.json"
-    with start_server("capacity", service_ms=20, concurrency=50) as server:
-        run = run_cli(
-            "load", server.url + "/", "-c", "4", "-w", "2", "-d", "3s", "--json", str(out)
-        )
-    assert run.code == 0, run.stderr
-    assert load_json(out)["metrics"]["achieved_rps"] == pytest.approx(200, rel=0.2)
+    result = load_capacity_server(tmp_path, 20, 50, "-c", "4", "-w", "2", "-d", "3s")
+    assert result["metrics"]["achieved_rps"] == pytest.approx(200, rel=0.2)
 
 
 @pytest.mark.slow
@@ -82,14 +84,9 @@ def test_closed_loop_backs_off_a_dead_service(tmp_path: Path) -> None:
 def test_a_timeout_is_charged_its_service_time_from_the_send(tmp_path: Path) -> None:
     """One connection to a 500 ms server with a 0.4 s timeout: latency from the intended
     start includes the queueing, service time stops at the timeout after the send."""
-    out = tmp_path / "r.json"
-    with start_server("capacity", service_ms=500, concurrency=1) as server:
-        run = run_cli(
-            "load", server.url + "/", "--rate", "10", "-c", "1", "-d", "2s",
-            "--timeout", "0.4s", "--json", str(out),
-        )  # fmt: skip
-    assert run.code == 0, run.stderr
-    m = load_json(out)["metrics"]
+    m = load_capacity_server(
+        tmp_path, 500, 1, "--rate", "10", "-c", "1", "-d", "2s", "--timeout", "0.4s"
+    )["metrics"]
     assert m["errors_by_kind"].get("timeout", 0) > 0
     assert m["service_time_ms"]["max"] < 600  # 0.4 s + the 50 ms sweep, with slack
     assert m["latency_ms"]["max"] > m["service_time_ms"]["max"]
