@@ -81,12 +81,12 @@ class WorkerRun:
         self.ep_pool: list[ConnectionPool] = []
         self._build_pools()
         self.interval_index = 0
-        planned = (
+        self.planned_s = (
             plan.duration_s
             if plan.model == "closed"
             else sum(seg.duration for seg in plan.segments)
         )
-        self.planned_intervals = max(1, math.ceil(planned - 1e-9))
+        self.planned_intervals = max(1, math.ceil(self.planned_s - 1e-9))
         self.done = asyncio.Event()
         self.stats = WorkerStats()
 
@@ -238,7 +238,7 @@ class WorkerRun:
             waker.close()
         # The test lasts its whole window even when the last arrival is due before its
         # end (1 req/s for 1 s is one request at t=0): rates are per planned second.
-        await self._wait_until(start + int(sum(seg.duration for seg in self.plan.segments) * NS))
+        await self._wait_until(start + int(self.planned_s * NS))
 
     # -- closed model -----------------------------------------------------------------
     async def _run_closed(self) -> None:
