@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from omninode_bridge.engine.transport import framed
 from tests.engine.conftest import REPO, Nginx, load_json, run_cli
 from tests.servers import start_server
 
@@ -99,3 +100,18 @@ def test_queue_wait_counts_every_request(nginx: Nginx, tmp_path: Path) -> None:
                   str(out))  # fmt: skip
     assert run.code == 0, run.stderr
     assert load_json(out)["metrics"]["queue_wait_ms"]["p50"] == 0
+
+
+@pytest.mark.parametrize(
+    ("chunk", "expected"),
+    [
+        (b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nab", True),
+        (b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n3\r\nab", True),
+        (b"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\nbody until FIN", False),
+        (b"HTTP/1.1 200 OK\r\nX-Content-Length: 5\r\n\r\n", False),
+        (b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n", False),  # head not complete: unknown
+    ],
+    ids=["content-length", "chunked", "until-close", "lookalike-header", "partial-head"],
+)
+def test_framing_is_read_from_the_response_head(chunk: bytes, expected: bool) -> None:
+    assert framed(chunk) is expected

@@ -43,8 +43,15 @@ def load(url: str, tmp_path: Path, *extra: str, rate: int = RATE) -> dict[str, A
         ("silent", "timeout"),
         ("malformed", "protocol"),
         ("short_body", "reset"),
+        ("short_body_close", "reset"),
     ],
-    ids=["reset-mid-response", "never-answers", "malformed-status-line", "body-cut-short"],
+    ids=[
+        "reset-mid-response",
+        "never-answers",
+        "malformed-status-line",
+        "body-cut-short",
+        "body-cut-short-after-connection-close",
+    ],
 )
 def test_each_misbehaviour_is_classified(tmp_path: Path, kind: str, error_kind: str) -> None:
     with start_server(kind) as server:
@@ -54,6 +61,13 @@ def test_each_misbehaviour_is_classified(tmp_path: Path, kind: str, error_kind: 
     assert m["error_rate"] == 1.0
     assert m["requests"] == SCHEDULED
     assert m["generator_max_rss_mb"] < 400
+
+
+def test_a_body_ended_by_close_is_a_response(tmp_path: Path) -> None:
+    with start_server("until_close") as server:
+        m = load(server.url + "/", tmp_path)["metrics"]
+    assert m["errors_by_kind"] == {}
+    assert m["status_codes"] == {"200": SCHEDULED}
 
 
 def test_timeouts_keep_their_true_duration(tmp_path: Path) -> None:

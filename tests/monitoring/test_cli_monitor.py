@@ -62,3 +62,14 @@ def test_module_entry_point_bad_config(tmp_path: Path) -> None:
 def test_rules_takes_one_config_only(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["monitor", "a.yaml", "b.yaml"]) == 2
     assert "unexpected argument" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("flag", ["--interval", "--resend-interval", "--backoff-max"])
+def test_override_flags_name_themselves(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], flag: str
+) -> None:
+    with pytest.raises(SystemExit) as stopped:
+        main(["monitor", str(_config(tmp_path, "")), "--once", f"{flag}=-1"])
+    assert stopped.value.code == 2
+    err = capsys.readouterr().err
+    assert f"argument {flag}: expected a duration" in err and "Traceback" not in err

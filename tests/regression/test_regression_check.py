@@ -69,6 +69,19 @@ def test_usage_error_names_the_file(docs: Path, capsys: pytest.CaptureFixture[st
     assert "bad.json:1" in err and "Traceback" not in err and len(err.splitlines()) == 1
 
 
+def test_a_mistyped_field_is_named(
+    docs: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    doc = suite([make_result(6)])
+    doc["test_results"][0]["metrics"]["throughput"] = "fast"
+    write(tmp_path, doc)
+    argv = ["--current-results", str(tmp_path), "--baseline-results", str(docs / "base")]
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip()
+    assert "test_results[0].metrics.throughput: expected a number" in err
+    assert "Traceback" not in err and len(err.splitlines()) == 1
+
+
 def test_module_entry_point_subprocess(docs: Path) -> None:
     cmd = [sys.executable, "-m", "omninode_bridge.testing.regression_check",
            "--current-results", str(docs / "slow"), "--baseline-results", str(docs / "base"),

@@ -11,6 +11,7 @@ import pytest
 from omninode_bridge.errors import ExitCode, UsageError
 from omninode_bridge.reporters import synthetic
 from omninode_bridge.reporters.loading import find_result_files, load_report, load_results
+from tests.reporters.conftest import XSS
 
 
 def test_finds_every_report_oldest_first(tmp_path: Path, small_report: dict[str, Any]) -> None:
@@ -101,3 +102,35 @@ def test_corrupt_middle_jsonl_line_is_an_error(
     stream.write_text("\n".join([lines[0], "{broken", *lines[1:]]) + "\n")
     with pytest.raises(UsageError, match=r"intervals.jsonl:2: invalid JSON"):
         load_report(path)
+
+
+MISTYPED = [
+    pytest.param(("metrics", "latency_ms", "p95"), "fast", "expected a number", id="pct-string"),
+    pytest.param(("metrics", "errors_by_kind"), ["timeout"], "expected an object", id="kinds"),
+    pytest.param(("metrics", "requests"), True, "expected an integer", id="bool-count"),
+    pytest.param(("criteria",), [{"name": "x", "passed": "yes"}], "true or false", id="verdict"),
+    pytest.param(("intervals",), [{"t": "zero"}], "expected a number", id="interval-t"),
+    pytest.param(("errors",), "timeout: 3", "expected a list", id="errors-string"),
+]
+
+
+@pytest.mark.parametrize(("where", "value", "message"), MISTYPED)
+def test_mistyped_fields_are_named_not_crashed_on(
+    tmp_path: Path, small_report: dict[str, Any], where: tuple[str, ...], value: Any, message: str
+) -> None:
+    doc = json.loads(json.dumps(small_report))
+    node = doc["test_results"][0]
+    for key in where[:-1]:
+        node = node[key]
+    node[where[-1]] = value
+    path = synthetic.write_report(tmp_path, doc)
+    with pytest.raises(UsageError) as caught:
+        load_report(path)
+    text = str(caught.value)
+    assert f"test_results[0].{'.'.join(where)}" in text and message in text
+    assert "\n" not in text
+
+
+def test_hostile_but_well_typed_reports_pass_the_check(tmp_path: Path) -> None:
+    doc = synthetic.make_report(synthetic.default_specs(10), seed=2, hostile=XSS[0])
+    assert load_report(synthetic.write_report(tmp_path, doc)).report["suite_name"]

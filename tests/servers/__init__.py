@@ -46,6 +46,8 @@ KINDS: dict[str, tuple[str, dict[str, Any]]] = {
     "malformed": ("misbehaving", {"mode": "malformed"}),
     "big_body": ("misbehaving", {"mode": "big_body"}),
     "short_body": ("misbehaving", {"mode": "short_body"}),
+    "short_body_close": ("misbehaving", {"mode": "short_body_close"}),
+    "until_close": ("misbehaving", {"mode": "until_close"}),
 }
 
 

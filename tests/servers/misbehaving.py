@@ -5,6 +5,8 @@
 - ``malformed``: answers with a malformed status line
 - ``big_body``: answers 200 with a ``--body-mb`` MB body (default 10)
 - ``short_body``: promises 100 bytes of body, sends 3, and closes cleanly (FIN)
+- ``short_body_close``: the same, having said ``Connection: close``
+- ``until_close``: a well-formed body with no length, ended by closing (not an error)
 
     python -m tests.servers.misbehaving --port 0 --mode reset
 """
@@ -36,6 +38,18 @@ async def short_body(writer: asyncio.StreamWriter) -> bool:
     return False  # close: the body is 97 bytes short
 
 
+async def short_body_close(writer: asyncio.StreamWriter) -> bool:
+    writer.write(b"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 100\r\n\r\nabc")
+    await writer.drain()
+    return False  # close, as announced, but 97 bytes short
+
+
+async def until_close(writer: asyncio.StreamWriter) -> bool:
+    writer.write(b"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\nthe body ends at FIN")
+    await writer.drain()
+    return False
+
+
 async def silent(writer: asyncio.StreamWriter) -> bool:
     await asyncio.sleep(3600)
     return False
@@ -62,12 +76,17 @@ def big_body(body_mb: int):  # type: ignore[no-untyped-def]
 
 def main() -> None:
     parser = base_parser(__doc__ or "")
-    parser.add_argument(
-        "--mode", choices=["reset", "silent", "malformed", "big_body", "short_body"]
-    )
+    modes = {
+        "reset": reset,
+        "silent": silent,
+        "malformed": malformed,
+        "short_body": short_body,
+        "short_body_close": short_body_close,
+        "until_close": until_close,
+    }
+    parser.add_argument("--mode", choices=[*modes, "big_body"])
     parser.add_argument("--body-mb", type=int, default=10)
     args = parser.parse_args()
-    modes = {"reset": reset, "silent": silent, "malformed": malformed, "short_body": short_body}
     answer = modes.get(args.mode) or big_body(args.body_mb)
 
     async def handler(request: Request, writer: asyncio.StreamWriter) -> bool:

@@ -9,6 +9,7 @@ raises into the engine: every failure becomes an ``ErrorKind``.
 from __future__ import annotations
 
 import asyncio
+import re
 import socket
 from time import monotonic_ns
 from typing import TYPE_CHECKING, cast
@@ -21,12 +22,25 @@ if TYPE_CHECKING:
     from omninode_bridge.engine.pool import ConnectionPool
 
 
+_FRAMING = re.compile(rb"\r\n(?:content-length|transfer-encoding)[ \t]*:", re.IGNORECASE)
+
+
+def framed(first_chunk: bytes) -> bool:
+    """Whether the response head in ``first_chunk`` gives its body a length (Content-Length
+    or Transfer-Encoding), so the body does not end with the connection. Only read when a
+    connection is lost mid-response; a head not wholly in the first read counts as unframed.
+    """
+    head, sep, _ = first_chunk.partition(b"\r\n\r\n")
+    return bool(sep) and _FRAMING.search(head) is not None
+
+
 class HttpConnection(asyncio.Protocol):
     __slots__ = (
         "body_bytes",
         "busy",
         "ep",
         "first_byte_ns",
+        "first_chunk",
         "head_request",
         "headers_done",
         "intended_ns",
@@ -47,6 +61,7 @@ class HttpConnection(asyncio.Protocol):
         self.intended_ns = 0
         self.sent_ns = 0
         self.first_byte_ns = 0
+        self.first_chunk = b""
         self.last_byte_ns = 0
         self.ep = 0
         self.body_bytes = 0
@@ -69,6 +84,7 @@ class HttpConnection(asyncio.Protocol):
         self.last_byte_ns = now
         if not self.first_byte_ns:
             self.first_byte_ns = now
+            self.first_chunk = data  # its head tells a framed body from one ended by close
         self.recorder.bytes_in += len(data)
         try:
             self.parser.feed_data(data)
@@ -82,8 +98,9 @@ class HttpConnection(asyncio.Protocol):
         if self.busy:
             headers_seen = self.headers_done or self.body_bytes > 0
             # Only a body without a length ends with the connection; one cut short of its
-            # Content-Length (or chunked end) is a reset, not a response.
-            ends_at_close = not self.parser.should_keep_alive()
+            # Content-Length (or chunked end) is a reset, not a response, even when the
+            # server said it would close.
+            ends_at_close = not self.parser.should_keep_alive() and not framed(self.first_chunk)
             if headers_seen and exc is None and not self.head_request and ends_at_close:
                 self.finish(keep_alive=False)
             else:

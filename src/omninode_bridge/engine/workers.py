@@ -24,6 +24,7 @@ from omninode_bridge.engine.plan import WorkerPlan
 from omninode_bridge.engine.scheduler import StopFlag, WorkerRun, WorkerStats
 from omninode_bridge.errors import InvalidRun
 from omninode_bridge.metrics.histogram import Histogram
+from omninode_bridge.metrics.interval import with_digest
 from omninode_bridge.metrics.recorder import IntervalPart
 
 HIST_FIELDS = ("latency", "service_time", "send_lag", "queue_wait", "connect", "ttfb")
@@ -132,7 +133,8 @@ async def run_plan(
     start_ns = monotonic_ns() + int(start_delay_s * 1e9)
     merger = IntervalMerger(workers, on_interval)
     if workers <= 1:
-        stats = await WorkerRun(replace(plan, start_ns=start_ns), merger.add, stop).run()
+        run = WorkerRun(replace(plan, start_ns=start_ns), merger.add, stop, with_digest)
+        stats = await run.run()
         merger.flush()
         return RunStats([stats])
     plans = [
@@ -234,7 +236,7 @@ def _worker_main(plan: WorkerPlan, conn: Connection) -> None:
                 loop.remove_reader(conn.fileno())
 
         loop.add_reader(conn.fileno(), on_control)
-        run = WorkerRun(plan, lambda part: conn.send(("interval", part_to_wire(part))), stop)
+        run = WorkerRun(plan, lambda wire: conn.send(("interval", wire)), stop, part_to_wire)
         stats = await run.run()
         loop.remove_reader(conn.fileno())
         return stats

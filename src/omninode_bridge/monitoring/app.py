@@ -13,6 +13,7 @@ import logging
 import signal
 from typing import Any
 
+from omninode_bridge.cli.common import positive_duration_arg
 from omninode_bridge.errors import ExitCode
 from omninode_bridge.monitoring.config import Intervals, MonitorConfig, load_config
 from omninode_bridge.monitoring.monitor import Monitor
@@ -21,9 +22,14 @@ from omninode_bridge.monitoring.monitor import Monitor
 def add_run_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--once", action="store_true", help="one evaluation pass, then exit")
     parser.add_argument("--alert-webhook", metavar="URL", help="also post alerts to this URL")
-    parser.add_argument("--interval", type=float, metavar="S", help="override every interval")
-    parser.add_argument("--resend-interval", type=float, metavar="S")
-    parser.add_argument("--backoff-max", type=float, metavar="S")
+    seconds = positive_duration_arg
+    parser.add_argument("--interval", type=seconds, metavar="S", help="override every interval")
+    parser.add_argument(
+        "--resend-interval", type=seconds, metavar="S", help="re-post firing alerts this often"
+    )
+    parser.add_argument(
+        "--backoff-max", type=seconds, metavar="S", help="longest wait between Prometheus retries"
+    )
     parser.add_argument("--metrics-port", type=int, metavar="N", help="serve own /metrics")
 
 

@@ -21,6 +21,7 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
+from omninode_bridge.config.yamlsource import format_path
 from omninode_bridge.errors import ConfigError, Problem
 
 _DURATION = re.compile(r"^(\d+)(ms|s|m|h|d|w)$")
@@ -242,17 +243,10 @@ def _problems(exc: ValidationError, root: yaml.Node | None, file: str) -> list[P
     problems = []
     for err in exc.errors():
         loc = [p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-"))]
-        path = _format_path(loc)
+        path = format_path(tuple(loc))
         message = "unknown key" if err["type"] == "extra_forbidden" else err["msg"]
         problems.append(Problem(file, _line_of(root, loc), path, message))
     return problems
-
-
-def _format_path(loc: list[int | str]) -> str:
-    out = ""
-    for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out
 
 
 def _line_of(node: yaml.Node | None, loc: list[int | str]) -> int | None:

@@ -18,6 +18,7 @@ import numpy as np
 
 from omninode_bridge.errors import UsageError
 from omninode_bridge.metrics.histogram import Histogram, HistogramDecodeError
+from omninode_bridge.results.shape import check_suite_report, check_test_result
 
 Hist = tuple[np.ndarray, np.ndarray]
 
@@ -85,6 +86,11 @@ def load_documents(path: str | Path) -> list[tuple[Path, dict[str, Any]]]:
     found = [(f, d) for f, d in docs if is_suite(d) or is_test_result(d)]
     if not found:
         raise UsageError(f"{path}: no results documents (no test_results / test_name found)")
+    for file, doc in found:
+        if is_suite(doc):
+            check_suite_report(file, doc)
+        else:
+            check_test_result(file, doc)
     return found
 
 

@@ -1,10 +1,10 @@
 """Finding and reading results documents for the reporters.
 
 Owns: locating ``performance_report_*.json`` in a directory (or taking one file), parsing it
-with a one-line error naming the file and line on bad JSON, checking the few fields every
-reporter relies on, and filling each test's ``intervals`` from the streamed
-``<stem>.<test_name>.intervals.jsonl`` beside the document when the document has none
-(e.g. a run that was killed before its final write).
+with a one-line error naming the file and line on bad JSON, checking the fields the
+reporters rely on (:mod:`omninode_bridge.results.shape`), and filling each test's
+``intervals`` from the streamed ``<stem>.<test_name>.intervals.jsonl`` beside the
+document when the document has none (e.g. a run that was killed before its final write).
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from omninode_bridge.errors import UsageError
+from omninode_bridge.results.shape import check_interval, check_suite_report
 
 REPORT_GLOB = "performance_report_*.json"
 SUPPORTED_SCHEMA_VERSIONS = frozenset({1})
@@ -83,14 +84,7 @@ def _check_report(path: Path, report: Any) -> None:
     version = report.get("schema_version", 1)
     if version not in SUPPORTED_SCHEMA_VERSIONS:
         raise UsageError(f"{path}: schema_version: unsupported value {version!r} (expected 1)")
-    for key in ("suite_name", "test_results"):
-        if key not in report:
-            raise UsageError(f"{path}: {key}: missing; not a results document")
-    if not isinstance(report["test_results"], list):
-        raise UsageError(f"{path}: test_results: expected a list")
-    for index, test in enumerate(report["test_results"]):
-        if not isinstance(test, dict) or "test_name" not in test:
-            raise UsageError(f"{path}: test_results[{index}].test_name: missing")
+    check_suite_report(path, report)
 
 
 def interval_file(report_path: Path, test_name: str) -> Path:
@@ -112,8 +106,8 @@ def read_intervals(path: Path) -> list[dict[str, Any]]:
             if number == len(lines):
                 break
             raise UsageError(f"{path}:{number}: invalid JSON: {exc.msg}") from None
-        if isinstance(row, dict):
-            rows.append(row)
+        check_interval(f"{path}:{number}", row)
+        rows.append(row)
     return rows
 
 
