@@ -21,7 +21,8 @@ from pathlib import Path
 
 @dataclass(frozen=True)
 class Measured:
-    """One finished child: exit code, output, wall seconds, CPU seconds (user+sys)."""
+    """One finished child: exit code, output, wall seconds, CPU seconds (user+sys, and
+    the kernel's part alone)."""
 
     argv: tuple[str, ...]
     returncode: int
@@ -30,6 +31,7 @@ class Measured:
     wall_s: float
     cpu_s: float
     maxrss_kb: int
+    sys_s: float = 0.0
 
 
 def pinned(argv: Sequence[str], cpus: str | None) -> list[str]:
@@ -69,6 +71,7 @@ def run_measured(
         wall_s=wall,
         cpu_s=usage.ru_utime + usage.ru_stime,
         maxrss_kb=usage.ru_maxrss,
+        sys_s=usage.ru_stime,
     )
 
 

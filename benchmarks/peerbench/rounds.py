@@ -41,6 +41,14 @@ class Sample:
     window_wall_s: float | None = None
     error: str | None = None
     extra: dict[str, object] = field(default_factory=dict)
+    sys_s: float = 0.0  # the kernel's part of cpu_s
+
+    def split_us_per_request(self) -> tuple[float, float] | None:
+        """(user, kernel) CPU µs per request over the whole run, as ``cpu_us_per_request``."""
+        done = self.served if self.served else (self.parsed.requests if self.parsed else None)
+        if not done:
+            return None
+        return (self.cpu_s - self.sys_s) * 1e6 / done, self.sys_s * 1e6 / done
 
     @property
     def cpu_us_per_request(self) -> float | None:
@@ -135,7 +143,14 @@ def run_once(
     m = run_measured(argv, cpus=cpus, timeout=duration_s * 3 + 60, cwd=workdir, probe=probe)
     served = counter() - before if counter and before is not None else None
     sample = Sample(
-        tool.name, display_command(argv), None, m.cpu_s, m.wall_s, m.returncode, served=served
+        tool.name,
+        display_command(argv),
+        None,
+        m.cpu_s,
+        m.wall_s,
+        m.returncode,
+        served=served,
+        sys_s=m.sys_s,
     )
     if probe:
         sample.window_cpu_s, sample.window_served = probe.cpu_s, probe.served

@@ -211,7 +211,7 @@ class WorkerRun(Generic[T]):
             return await self._run()
         finally:
             sys.setswitchinterval(switch)
-            self._builder.shutdown(wait=False, cancel_futures=True)
+            self._builder.shutdown(wait=True, cancel_futures=True)
 
     async def _run(self) -> WorkerStats:
         usage0 = resource.getrusage(resource.RUSAGE_SELF)
