@@ -3,9 +3,11 @@ builder surfaces instead of vanishing into the loop's exception log."""
 
 from __future__ import annotations
 
+import asyncio
 import sys
 import threading
 from collections.abc import Iterator
+from dataclasses import replace
 
 import pytest
 import uvloop
@@ -87,6 +89,17 @@ def test_a_builder_failure_is_raised_by_the_run(
 def test_the_gil_switch_interval_is_restored(server: RunningServer) -> None:
     before = sys.getswitchinterval()
     _run(server.url)
+    assert sys.getswitchinterval() == before
+
+    async def overlapping() -> None:  # the second ends after the first: still restored
+        short = _plan(server.url)
+        longer = replace(short, segments=(Segment(SECONDS + 1, RATE, RATE),))
+        await asyncio.gather(
+            run_plan(short, 1, lambda _: None, StopFlag()),
+            run_plan(longer, 1, lambda _: None, StopFlag()),
+        )
+
+    uvloop.run(overlapping())
     assert sys.getswitchinterval() == before
     assert not [t for t in threading.enumerate() if t.name.startswith("interval-builder")]
 

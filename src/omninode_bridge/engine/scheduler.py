@@ -19,7 +19,7 @@ import ssl
 import sys
 import threading
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from time import monotonic_ns
@@ -74,6 +74,25 @@ def origin_of(url: str) -> Origin:
     scheme = parts.scheme or "http"
     port = parts.port or (443 if scheme == "https" else 80)
     return Origin(scheme, parts.hostname or "127.0.0.1", port)
+
+
+_runs_with_short_switch = [0, 0.0]  # runs in progress in this process, interval to restore
+
+
+@contextlib.contextmanager
+def _short_gil_switch() -> Iterator[None]:
+    """``GIL_SWITCH_S`` while any run is in progress in this process; restored after the
+    last one (runs may overlap, e.g. a preload beside a test)."""
+    if _runs_with_short_switch[0] == 0:
+        _runs_with_short_switch[1] = sys.getswitchinterval()
+        sys.setswitchinterval(GIL_SWITCH_S)
+    _runs_with_short_switch[0] += 1
+    try:
+        yield
+    finally:
+        _runs_with_short_switch[0] -= 1
+        if _runs_with_short_switch[0] == 0:
+            sys.setswitchinterval(_runs_with_short_switch[1])
 
 
 def _lower_priority() -> None:
@@ -205,12 +224,10 @@ class WorkerRun(Generic[T]):
 
     # -- running ----------------------------------------------------------------------
     async def run(self) -> WorkerStats:
-        switch = sys.getswitchinterval()
-        sys.setswitchinterval(GIL_SWITCH_S)
         try:
-            return await self._run()
+            with _short_gil_switch():
+                return await self._run()
         finally:
-            sys.setswitchinterval(switch)
             self._builder.shutdown(wait=True, cancel_futures=True)
 
     async def _run(self) -> WorkerStats:
