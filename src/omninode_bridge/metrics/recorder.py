@@ -127,10 +127,6 @@ class Recorder:
         self.errors[kind] += 1
         self.failed.append((kind, ep, latency_ns, service_ns))
 
-    def snapshot(self, index: int) -> IntervalPart:
-        """Close the interval: :meth:`take` then :func:`build_part`, in one call."""
-        return build_part(self.take(index))
-
     def take(self, index: int) -> RawInterval:
         """Hand over this interval's raw readings and start a new one: O(1), no numpy.
 

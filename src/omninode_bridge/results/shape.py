@@ -15,6 +15,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from omninode_bridge.config.problems import short
 from omninode_bridge.config.yamlsource import format_path
 from omninode_bridge.errors import UsageError
 
@@ -202,7 +203,7 @@ def _first_problem(exc: ValidationError) -> str:
     more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
     if first["type"] == "missing":
         return f"{where}: missing; not a results document{more}"
-    return f"{where}: {_expected(first['type'])}, got {_short(first['input'])}{more}"
+    return f"{where}: {_expected(first['type'])}, got {short(first['input'], 40)}{more}"
 
 
 _EXPECTED = {
@@ -218,8 +219,3 @@ _EXPECTED = {
 
 def _expected(kind: str) -> str:
     return _EXPECTED.get(kind, f"invalid ({kind})")
-
-
-def _short(value: Any, limit: int = 40) -> str:
-    text = repr(value)
-    return text if len(text) <= limit else text[: limit - 3] + "..."
