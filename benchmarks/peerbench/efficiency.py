@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import statistics
 from collections.abc import Sequence
-from pathlib import Path
 
 from peerbench import stats
 from peerbench.nginx import start_nginx
-from peerbench.rounds import Job, Sample, alternate, run_once
+from peerbench.rounds import Sample, alternate, closed_loop_job
 from peerbench.section import GEN_CPUS, TARGET_CPUS, Section, Settings, timed
 from peerbench.tools import Tool
 
@@ -31,22 +30,13 @@ def steady(s: Sample) -> float | None:
 def build(settings: Settings, tools: Sequence[Tool]) -> Section:
     section = Section("efficiency", "1. Efficiency: closed loop, 50 connections")
     with timed(section), start_nginx(workers=1, cpus=TARGET_CPUS) as nginx:
-
-        def job(tool: Tool) -> Job:
-            def run(workdir: Path) -> Sample:
-                argv = tool.closed(nginx.url, CONNECTIONS, settings.closed_s, workdir)
-                return run_once(
-                    tool,
-                    argv,
-                    duration_s=settings.closed_s,
-                    cpus=GEN_CPUS,
-                    workdir=workdir,
-                    counter=nginx.requests_served,
-                )
-
-            return run
-
-        results = alternate([job(t) for t in tools], settings.rounds)
+        jobs = [
+            closed_loop_job(
+                t, nginx.url, CONNECTIONS, settings.closed_s, GEN_CPUS, nginx.requests_served
+            )
+            for t in tools
+        ]
+        results = alternate(jobs, settings.rounds)
     _fill(section, settings, tools, results)
     return section
 

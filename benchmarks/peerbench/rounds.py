@@ -176,6 +176,20 @@ def display_command(argv: Sequence[str]) -> str:
 Job = Callable[[Path], Sample]
 
 
+def closed_loop_job(
+    tool: Tool, url: str, connections: int, duration_s: float, cpus: str | None, counter: Counter
+) -> Job:
+    """A job running ``tool``'s closed loop on ``connections`` against ``url``."""
+
+    def run(workdir: Path) -> Sample:
+        argv = tool.closed(url, connections, duration_s, workdir)
+        return run_once(
+            tool, argv, duration_s=duration_s, cpus=cpus, workdir=workdir, counter=counter
+        )
+
+    return run
+
+
 def alternate(jobs: Sequence[Job], rounds: int, *, pause_s: float = 0.5) -> list[list[Sample]]:
     """Run ``jobs`` A B C A B C ... for ``rounds``; result[i] holds job i's samples."""
     results: list[list[Sample]] = [[] for _ in jobs]

@@ -7,13 +7,11 @@ the table notes say.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from peerbench import stats
 from peerbench.nginx import start_nginx
-from peerbench.rounds import Job, Sample, alternate, run_once
+from peerbench.rounds import alternate, closed_loop_job
 from peerbench.section import Section, Settings, timed
-from peerbench.tools import Tool, omni_workers
+from peerbench.tools import omni_workers
 
 CONNECTIONS = 100
 
@@ -22,22 +20,13 @@ def build(settings: Settings) -> Section:
     section = Section("scaling", "2. Scaling: --workers 1 vs --workers 2")
     tools = [omni_workers(1), omni_workers(2)]
     with timed(section), start_nginx(workers=2, cpus=None) as nginx:
-
-        def job(tool: Tool) -> Job:
-            def run(workdir: Path) -> Sample:
-                argv = tool.closed(nginx.url, CONNECTIONS, settings.closed_s, workdir)
-                return run_once(
-                    tool,
-                    argv,
-                    duration_s=settings.closed_s,
-                    cpus=None,
-                    workdir=workdir,
-                    counter=nginx.requests_served,
-                )
-
-            return run
-
-        results = alternate([job(t) for t in tools], settings.rounds)
+        jobs = [
+            closed_loop_job(
+                t, nginx.url, CONNECTIONS, settings.closed_s, None, nginx.requests_served
+            )
+            for t in tools
+        ]
+        results = alternate(jobs, settings.rounds)
     rows = []
     for tool, samples in zip(tools, results, strict=True):
         section.commands.append(samples[0].command)
