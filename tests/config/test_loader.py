@@ -180,6 +180,11 @@ CASES: list[tuple[str, str, list[Expect]]] = [
         [("test_suites.s.tests[0].max_rps", "max_rps", "max_rps > start_rps (100), got 50")],
     ),
     (
+        "stress-with-warmup",
+        with_tests(LOAD_TEST.replace("type: load", "type: stress") + "  warmup: 10s\n"),
+        [("test_suites.s.tests[0].warmup", "warmup: 10s", "a stress test has no warm-up")],
+    ),
+    (
         "spike-without-spike-rps",
         with_tests(LOAD_TEST.replace("type: load", "type: spike") + "  base_rps: 10\n"),
         [("test_suites.s.tests[0].spike_rps", "- name: t", "needs spike_rps")],

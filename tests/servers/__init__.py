@@ -13,6 +13,7 @@ Kinds and their known behaviour:
 ``never_recovering`` the same, degraded forever once overloaded
 ``leaking``         RSS grows ``mb_per_s`` MB/s; ``not_leaking`` is its twin at 0
 ``stall``           blocks all responses 1 s every 5 s
+``cold_start``      every response waits ``cold_ms`` for ``cold_s`` after the first request
 ``reset``           resets the connection mid-response
 ``silent``          never answers
 ``malformed``       malformed status line
@@ -41,6 +42,7 @@ KINDS: dict[str, tuple[str, dict[str, Any]]] = {
     "leaking": ("leaking", {}),
     "not_leaking": ("leaking", {"mb_per_s": 0}),
     "stall": ("stall", {}),
+    "cold_start": ("stall", {"cold_s": 1.5, "cold_ms": 300}),
     "reset": ("misbehaving", {"mode": "reset"}),
     "silent": ("misbehaving", {"mode": "silent"}),
     "malformed": ("misbehaving", {"mode": "malformed"}),

@@ -14,6 +14,7 @@ import uvloop
 from pydantic import ValidationError
 
 from omninode_bridge.cli.common import (
+    duration_arg,
     header_arg,
     output_file_arg,
     positive_duration_arg,
@@ -38,6 +39,7 @@ FLAG_OF_FIELD = {
     "headers": "--header",
     "body": "--body",
     "duration": "--duration",
+    "warmup": "--warmup",
     "timeout": "--timeout",
     "max_body_bytes": "--max-body",
     "target_rps": "--rate",
@@ -73,6 +75,13 @@ def register(subparsers: Any) -> None:
         type=positive_duration_arg,
         default=10.0,
         help="how long, e.g. 10s, 2m (default 10s)",
+    )
+    parser.add_argument(
+        "--warmup",
+        type=duration_arg,
+        default=0.0,
+        help="run this long first at the same rate, left out of every figure, "
+        "e.g. 5s (default 0; whole seconds, rounded up)",
     )
     parser.add_argument("-m", "--method", default="GET", help="HTTP method (default GET)")
     parser.add_argument(
@@ -134,6 +143,7 @@ def test_config(args: argparse.Namespace) -> TestConfig:
         "name": "load",
         "type": "load",
         "duration": args.duration,
+        "warmup": args.warmup,
         "endpoints": [endpoint],
         "timeout": args.timeout,
         "workers": args.workers,

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from omninode_bridge.config.durations import parse_size
+from omninode_bridge.config.durations import parse_duration, parse_size
 from omninode_bridge.config.fields import number_value
 from omninode_bridge.config.model import IntelligenceCase, TestConfig, default_endpoint_name
 from omninode_bridge.config.yamlsource import KeyPath
@@ -66,6 +66,7 @@ def _check_suite(suite: Any, path: KeyPath, known: list[str]) -> list[Finding]:
 def _check_test(test: dict[str, Any], path: KeyPath, known: list[str]) -> list[Finding]:
     kind = test.get("type")
     findings = list(_rates(test, kind, path))
+    findings += _check_warmup(test, kind, path)
     endpoints = test.get("endpoints")
     if kind != "intelligence" and kind in _KINDS and not endpoints:
         findings.append(Finding((*path, "endpoints"), f"a {kind} test needs at least 1 endpoint"))
@@ -112,6 +113,24 @@ def _spike_rates(test: dict[str, Any], path: KeyPath) -> Iterator[Finding]:
         yield Finding(
             (*path, "spike_rps"), f"expected spike_rps > base_rps ({base:g}), got {spike:g}"
         )
+
+
+def _check_warmup(test: dict[str, Any], kind: Any, path: KeyPath) -> list[Finding]:
+    """A warm-up runs at a constant rate: stress and spike tests ramp from their own start."""
+    try:
+        warm = parse_duration(test.get("warmup", 0))
+    except ValueError:
+        return []  # the field's own check names the bad value
+    shaped = kind in ("stress", "spike", "intelligence") and test.get("model") != "closed"
+    if warm > 0 and shaped:
+        return [
+            Finding(
+                (*path, "warmup"),
+                f"a {kind} test has no warm-up; it applies to load, volume and endurance "
+                "tests and to the closed model",
+            )
+        ]
+    return []
 
 
 def _service_finding(service: Any, path: KeyPath, known: list[str]) -> list[Finding]:

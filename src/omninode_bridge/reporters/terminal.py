@@ -49,9 +49,11 @@ class Progress:
             self._live.start()
 
     def line(self, interval: Mapping[str, Any]) -> str:
-        dropped = int(interval.get("dropped", 0))  # never sent: a failure, not a request
-        self.requests += int(interval.get("requests", 0)) + dropped
-        self.errors += int(interval.get("errors", 0)) + dropped
+        warming = bool(interval.get("warmup"))
+        if not warming:  # the warm-up is shown, not counted
+            dropped = int(interval.get("dropped", 0))  # never sent: a failure, not a request
+            self.requests += int(interval.get("requests", 0)) + dropped
+            self.errors += int(interval.get("errors", 0)) + dropped
         elapsed = float(interval.get("t", 0)) + float(interval.get("duration_s", 1.0))
         remaining = max(0.0, self.planned_s - elapsed)
         lat = interval.get("latency_ms") or {}
@@ -61,7 +63,8 @@ class Progress:
         return (
             f"{self.test_name}: {elapsed:4.0f}s elapsed, {remaining:4.0f}s left | {rate} | "
             f"p50 {_fmt_ms(lat.get('p50'))} p95 {_fmt_ms(lat.get('p95'))} "
-            f"p99 {_fmt_ms(lat.get('p99'))} | errors {self.errors}/{self.requests}"
+            f"p99 {_fmt_ms(lat.get('p99'))} | "
+            + ("warm-up, not measured" if warming else f"errors {self.errors}/{self.requests}")
         )
 
     def update(self, interval: Mapping[str, Any]) -> None:

@@ -72,7 +72,7 @@ def criteria_limits(test: TestConfig) -> dict[str, Any]:
 def type_analysis(run: HttpRun, intervals: list[dict[str, Any]]) -> dict[str, Any]:
     test, phases = run.test, run.shape.phases
     # the drain after the schedule (in-flight requests finishing) is not a load step
-    intervals = [i for i in intervals if i["t"] < max(1, int(run.shape.planned_s))]
+    intervals = [i for i in intervals if i["t"] < max(1, int(run.shape.measured_s))]
     limits = {k: v for k, v in criteria_limits(test).items() if not isinstance(v, dict)}
     if test.type == "stress":
         return {"stress": analyze_stress(intervals, limits, int(test.window))}
@@ -83,7 +83,9 @@ def type_analysis(run: HttpRun, intervals: list[dict[str, Any]]) -> dict[str, An
             )
         }
     if test.type == "endurance":
-        warmup = test.warmup or min(60.0, 0.1 * run.shape.planned_s)
+        # A warm-up already ran before the measured run; without one, the analysis lets
+        # the first tenth (at most a minute) settle.
+        warmup = 0.0 if run.shape.warmup_s else min(60.0, 0.1 * run.shape.measured_s)
         return {"endurance": analyze_endurance(intervals, run.resource_samples, warmup)}
     if test.type == "volume":
         return {"volume": volume_figures(run)}
@@ -192,6 +194,7 @@ def judge_http_run(run: HttpRun) -> dict[str, Any]:
         "test_name": test.name,
         "test_type": test.type,
         "duration": run.duration_s,
+        "warmup_s": run.shape.warmup_s,
         "success": valid and not aborted and all(c["passed"] for c in criteria),
         "errors": errors,
         "recommendations": list(dict.fromkeys(recs)),

@@ -140,15 +140,22 @@ async def run_http_test(test: TestConfig, ctx: RunContext) -> HttpRun:
     abort = AbortMonitor.from_exprs(test.abort_on) if test.abort_on else None
     endpoint_names = [s.display_name for s in specs]
 
+    warm = int(shape.warmup_s)
+
     def on_interval(part: IntervalPart) -> None:
-        run.totals.add(part)
         t = part.index
         target = shape.pacer.rate(t + 0.5) if shape.pacer is not None else None
         doc = interval_document(
             part, target_rps=target, endpoint_names=endpoint_names, resources=watch.latest()
         )
+        if t < warm:
+            progress.update({**doc, "warmup": True})  # shown, not measured
+            return
+        progress.update(doc)  # the whole run's clock, warm-up included
+        if warm:
+            doc["t"] = t - warm  # the measured run starts after the warm-up
+        run.totals.add(part)
         stream.write(doc)
-        progress.update(doc)
         if abort is not None and (reason := abort.feed(doc)) is not None:
             run.abort_reason = reason
             ctx.stop.stop(reason)
@@ -158,13 +165,22 @@ async def run_http_test(test: TestConfig, ctx: RunContext) -> HttpRun:
         run.stats = await run_plan(worker_plan(test, shape, specs), workers, on_interval, ctx.stop)
     finally:
         active = run.stats.active_s if run.stats is not None else 0.0
-        run.duration_s = active or max(0.0, time.monotonic() - started - 0.2)
+        active = active or max(0.0, time.monotonic() - started - 0.2)
+        run.duration_s = max(0.0, active - warm)
         progress.close()
         stream.close()
-        run.resource_samples, run.resource_source, run.resource_error = await watch.stop()
+        samples, run.resource_source, run.resource_error = await watch.stop()
+        run.resource_samples = after_warmup(samples, warm)
     if ctx.stop.stopped and run.abort_reason is None:
         run.abort_reason = ctx.stop.reason
     return run
+
+
+def after_warmup(samples: list[dict[str, Any]], warm: float) -> list[dict[str, Any]]:
+    """Resource samples of the measured run, their ``t`` counted from its start."""
+    if not warm:
+        return samples
+    return [{**s, "t": s["t"] - warm} for s in samples if s.get("t", 0.0) >= warm]
 
 
 def run_http_test_sync(test: TestConfig, ctx: RunContext) -> HttpRun:

@@ -1,7 +1,13 @@
-"""Test type → load shape: the pacer of the open model, with the phase boundaries."""
+"""Test type → load shape: the pacer of the open model, with the phase boundaries.
+
+A constant-rate test (load, volume, endurance, or any test in the closed model) may have a
+``warmup``: that many whole seconds at the test's own rate run first and are left out of
+every figure; ``phases`` and ``planned_s`` count them, the measured run starts after them.
+"""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from omninode_bridge.config import TestConfig
@@ -13,16 +19,26 @@ class Shape:
     pacer: Pacer | None  # None: closed model
     planned_s: float
     phases: dict[str, float]  # named boundaries in seconds from the start
+    warmup_s: float = 0.0  # unmeasured lead-in, whole seconds, included in planned_s
+
+    @property
+    def measured_s(self) -> float:
+        return self.planned_s - self.warmup_s
 
 
 def scaled(seconds: float, scale: float) -> float:
     return max(1.0, seconds * scale) if seconds > 0 else 0.0
 
 
+def warmup_seconds(test: TestConfig, scale: float = 1.0) -> float:
+    """The test's warm-up, scaled and rounded up to whole seconds (interval boundaries)."""
+    return float(math.ceil(scaled(test.warmup, scale)))
+
+
 def shape_of(test: TestConfig, scale: float = 1.0) -> Shape:
     if test.model == "closed":
-        duration = scaled(test.duration, scale)
-        return Shape(None, duration, {"end": duration})
+        warm, duration = warmup_seconds(test, scale), scaled(test.duration, scale)
+        return Shape(None, warm + duration, {"warmup_end": warm, "end": warm + duration}, warm)
     if test.type == "stress":
         ramp, hold = scaled(test.ramp_duration, scale), scaled(test.hold_duration, scale)
         pacer = ramp_and_hold(test.start_rps, test.max_rps, ramp, hold)
@@ -34,6 +50,7 @@ def shape_of(test: TestConfig, scale: float = 1.0) -> Shape:
         assert test.base_rps is not None and test.spike_rps is not None  # validated
         pacer = spike(test.base_rps, test.spike_rps, pre, spk, post)
         return Shape(pacer, pre + spk + post, {"pre_end": pre, "spike_end": pre + spk})
-    duration = scaled(test.duration, scale)
+    warm, duration = warmup_seconds(test, scale), scaled(test.duration, scale)
     assert test.target_rps is not None  # validated for open-model load/volume/endurance
-    return Shape(constant(test.target_rps, duration), duration, {"end": duration})
+    pacer = constant(test.target_rps, warm + duration)
+    return Shape(pacer, warm + duration, {"warmup_end": warm, "end": warm + duration}, warm)
