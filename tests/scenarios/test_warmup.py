@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import signal
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
-from tests.engine.conftest import Nginx, load_json, run_cli
+from tests.engine.conftest import REPO, Nginx, load_json, run_cli
 from tests.servers import start_server
 
 
@@ -42,3 +45,25 @@ def test_closed_model_warmup(nginx: Nginx, tmp_path: Path) -> None:
     assert abs(result["duration"] - 1) < 0.3
     served = nginx.handled_requests()
     assert 0.3 * served < result["metrics"]["requests"] < 0.7 * served  # warm-up left out
+
+
+def test_interrupt_during_the_warmup_writes_an_empty_measurement(
+    nginx: Nginx, tmp_path: Path
+) -> None:
+    out = tmp_path / "r.json"
+    argv = [sys.executable, "-m", "omninode_bridge", "load", nginx.url, "--rate", "100"]
+    argv += ["-d", "5s", "--warmup", "20s", "--json", str(out)]
+    proc = subprocess.Popen(
+        argv, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    assert proc.stdout is not None
+    while "warm-up" not in (line := proc.stdout.readline()):
+        assert line, "the run ended before any progress"
+    proc.send_signal(signal.SIGINT)
+    _stdout, stderr = proc.communicate(timeout=30)
+    assert proc.returncode == 130, stderr
+    assert "Traceback" not in stderr
+    result = load_json(out)
+    assert result["aborted"] and result["warmup_s"] == 20
+    assert result["metrics"]["requests"] == 0 and result["intervals"] == []
+    assert result["recommendations"] == ["Nothing was measured: the run stopped during its warm-up"]

@@ -145,6 +145,9 @@ def advice(
     """Performance advice, resting only on numbers that can be trusted."""
     if run.unreachable:
         return ["The target was unreachable: start the service, or fix its URL (base_urls)"]
+    if run.abort_reason is not None and not metrics.get("offered"):
+        when = "during its warm-up" if run.shape.warmup_s else "before its first request"
+        return [f"Nothing was measured: the run stopped {when}"]
     if reasons:  # only the generator's own figures are trustworthy in an invalid run
         own = {k: metrics[k] for k in ("generator_cpu_percent", "send_lag_us")}
         recs = data_recommendations(run.test.type, own, reasons)
