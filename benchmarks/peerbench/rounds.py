@@ -43,18 +43,23 @@ class Sample:
     extra: dict[str, object] = field(default_factory=dict)
     sys_s: float = 0.0  # the kernel's part of cpu_s
 
+    @property
+    def requests_done(self) -> int | None:
+        """Counted by nginx when there is an nginx (the same yardstick for every tool),
+        else by the tool."""
+        return self.served if self.served else (self.parsed.requests if self.parsed else None)
+
     def split_us_per_request(self) -> tuple[float, float] | None:
         """(user, kernel) CPU µs per request over the whole run, as ``cpu_us_per_request``."""
-        done = self.served if self.served else (self.parsed.requests if self.parsed else None)
+        done = self.requests_done
         if not done:
             return None
         return (self.cpu_s - self.sys_s) * 1e6 / done, self.sys_s * 1e6 / done
 
     @property
     def cpu_us_per_request(self) -> float | None:
-        """Whole-run user+sys CPU per request (start-up included), counted by nginx when
-        there is an nginx (the same yardstick for every tool), else by the tool."""
-        done = self.served if self.served else (self.parsed.requests if self.parsed else None)
+        """Whole-run user+sys CPU per request (start-up included)."""
+        done = self.requests_done
         return self.cpu_s * 1e6 / done if done else None
 
     @property

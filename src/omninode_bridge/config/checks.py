@@ -121,8 +121,8 @@ def _check_warmup(test: dict[str, Any], kind: Any, path: KeyPath) -> list[Findin
         warm = parse_duration(test.get("warmup", 0))
     except ValueError:
         return []  # the field's own check names the bad value
-    shaped = kind in ("stress", "spike", "intelligence") and test.get("model") != "closed"
-    if warm > 0 and shaped:
+    own_shape = kind in ("stress", "spike", "intelligence") and test.get("model") != "closed"
+    if warm > 0 and own_shape:
         return [
             Finding(
                 (*path, "warmup"),

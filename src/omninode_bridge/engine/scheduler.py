@@ -76,23 +76,28 @@ def origin_of(url: str) -> Origin:
     return Origin(scheme, parts.hostname or "127.0.0.1", port)
 
 
-_runs_with_short_switch = [0, 0.0]  # runs in progress in this process, interval to restore
+class _SwitchIntervalHolds:
+    """Runs in progress in this process, and the interpreter's own interval to restore."""
+
+    runs = 0
+    saved_s = 0.0
 
 
 @contextlib.contextmanager
 def _short_gil_switch() -> Iterator[None]:
     """``GIL_SWITCH_S`` while any run is in progress in this process; restored after the
     last one (runs may overlap, e.g. a preload beside a test)."""
-    if _runs_with_short_switch[0] == 0:
-        _runs_with_short_switch[1] = sys.getswitchinterval()
+    holds = _SwitchIntervalHolds
+    if holds.runs == 0:
+        holds.saved_s = sys.getswitchinterval()
         sys.setswitchinterval(GIL_SWITCH_S)
-    _runs_with_short_switch[0] += 1
+    holds.runs += 1
     try:
         yield
     finally:
-        _runs_with_short_switch[0] -= 1
-        if _runs_with_short_switch[0] == 0:
-            sys.setswitchinterval(_runs_with_short_switch[1])
+        holds.runs -= 1
+        if holds.runs == 0:
+            sys.setswitchinterval(holds.saved_s)
 
 
 def _lower_priority() -> None:

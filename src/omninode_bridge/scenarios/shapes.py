@@ -36,21 +36,21 @@ def warmup_seconds(test: TestConfig, scale: float = 1.0) -> float:
 
 
 def shape_of(test: TestConfig, scale: float = 1.0) -> Shape:
-    if test.model == "closed":
-        warm, duration = warmup_seconds(test, scale), scaled(test.duration, scale)
-        return Shape(None, warm + duration, {"warmup_end": warm, "end": warm + duration}, warm)
-    if test.type == "stress":
+    if test.model == "open" and test.type == "stress":
         ramp, hold = scaled(test.ramp_duration, scale), scaled(test.hold_duration, scale)
         pacer = ramp_and_hold(test.start_rps, test.max_rps, ramp, hold)
         return Shape(pacer, ramp + hold, {"ramp_end": ramp, "end": ramp + hold})
-    if test.type == "spike":
+    if test.model == "open" and test.type == "spike":
         pre = scaled(test.pre_duration, scale)
         spk = scaled(test.spike_duration, scale)
         post = scaled(test.post_duration, scale)
         assert test.base_rps is not None and test.spike_rps is not None  # validated
         pacer = spike(test.base_rps, test.spike_rps, pre, spk, post)
         return Shape(pacer, pre + spk + post, {"pre_end": pre, "spike_end": pre + spk})
-    warm, duration = warmup_seconds(test, scale), scaled(test.duration, scale)
+    # constant rate: the closed model, or open-model load/volume/endurance
+    warm = warmup_seconds(test, scale)
+    planned = warm + scaled(test.duration, scale)
+    if test.model == "closed":
+        return Shape(None, planned, {"end": planned}, warm)
     assert test.target_rps is not None  # validated for open-model load/volume/endurance
-    pacer = constant(test.target_rps, warm + duration)
-    return Shape(pacer, warm + duration, {"warmup_end": warm, "end": warm + duration}, warm)
+    return Shape(constant(test.target_rps, planned), planned, {"end": planned}, warm)
